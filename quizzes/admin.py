@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from . import services
+from .models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    DrawRule,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Quiz,
+    Tag,
+)
+
+
+@admin.register(QuestionBank)
+class QuestionBankAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "question_count"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n=Count("questions"))
+
+    @admin.display(description="Questions", ordering="n")
+    def question_count(self, obj):
+        return obj.n
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["value"]
+
+
+class ChoiceInlineFormSet(forms.BaseInlineFormSet):
+    """Stops a question saved with options that do not fit its type (e.g. two keys)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        choices = [
+            form.instance
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        qtype = self.instance.type
+        for choice in choices:
+            if choice.image and not choice.image_alt.strip():
+                raise forms.ValidationError("Every option image needs alt text.")
+        problems = services.validate_choices(qtype, choices)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    extra = 0
+    fields = [
+        "position",
+        "text",
+        "match_text",
+        "is_correct",
+        "weight",
+        "feedback",
+        "image",
+        "image_alt",
+    ]
+
+
+class QuestionVersionInline(admin.TabularInline):
+    model = QuestionVersion
+    extra = 0
+    fields = ["version", "created_at", "created_by", "content"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "bank",
+            "key",
+            "type",
+            "title",
+            "stem",
+            "image",
+            "image_alt",
+            "points",
+            "rationale",
+            "difficulty",
+            "critical",
+            "tags",
+            "active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("image") and not (data.get("image_alt") or "").strip():
+            self.add_error(
+                "image_alt", "An image needs alt text for learners using a screen reader."
+            )
+        return data
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
+    list_display = [
+        "key",
+        "short_stem",
+        "bank",
+        "type",
+        "difficulty",
+        "critical",
+        "active",
+        "version",
+    ]
+    list_filter = ["bank", "type", "difficulty", "critical", "active", "tags__kind"]
+    list_select_related = ["bank"]
+    search_fields = ["key", "title", "stem", "tags__value"]
+    autocomplete_fields = ["tags"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [ChoiceInline, QuestionVersionInline]
+    actions = ["retire"]
+    fieldsets = [
+        (None, {"fields": ["bank", "key", "type", "title", "stem", "image", "image_alt"]}),
+        ("Scoring and feedback", {"fields": ["points", "rationale", "difficulty", "critical"]}),
+        ("Use", {"fields": ["tags", "active", "version", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Stem")
+    def short_stem(self, obj):
+        return obj.stem[:80]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        question = Question.objects.prefetch_related("choices").get(pk=form.instance.pk)
+        version = services.question_record_version(question=question, user=request.user)
+        if version is not None and version.version > 1:
+            messages.info(
+                request,
+                f"Saved as version {version.version}. Attempts already made keep the version "
+                "they were given.",
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and services.question_is_used(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        used = [q for q in queryset if services.question_is_used(q)]
+        if used:
+            messages.error(
+                request,
+                f"{len(used)} question(s) were used in attempts and can only be retired.",
+            )
+            queryset = queryset.exclude(pk__in=[q.pk for q in used])
+        super().delete_queryset(request, queryset)
+
+    @admin.action(description="Retire the selected questions (never drawn again)")
+    def retire(self, request, queryset):
+        count = queryset.update(active=False)
+        messages.success(request, f"Retired {count} question(s).")
+
+
+class DrawRuleInline(admin.TabularInline):
+    model = DrawRule
+    extra = 1
+    autocomplete_fields = ["bank", "tag"]
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "slug",
+        "pass_mark",
+        "time_limit_minutes",
+        "attempt_limit",
+        "require_critical",
+    ]
+    search_fields = ["title", "slug"]
+    list_filter = ["require_critical", "feedback"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [DrawRuleInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description"]}),
+        (
+            "Passing",
+            {"fields": ["pass_mark", "require_critical", "multiple_scoring", "sequence_scoring"]},
+        ),
+        (
+            "Attempt policy",
+            {
+                "fields": [
+                    "attempt_limit",
+                    "cooldown_minutes",
+                    "time_limit_minutes",
+                    "opens_at",
+                    "closes_at",
+                    "feedback",
+                ]
+            },
+        ),
+        ("Order", {"fields": ["shuffle_questions", "shuffle_choices"]}),
+    ]
+
+
+class AttemptQuestionInline(admin.TabularInline):
+    model = AttemptQuestion
+    extra = 0
+    fields = ["position", "question", "question_version", "response", "score", "is_correct"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Attempts are evidence: visible, never edited here."""
+
+    list_display = [
+        "id",
+        "user",
+        "quiz",
+        "mode",
+        "state",
+        "percent",
+        "passed",
+        "started_at",
+        "submitted_at",
+    ]
+    list_filter = ["state", "mode", "passed", "quiz"]
+    list_select_related = ["user", "quiz"]
+    search_fields = ["user__username", "user__last_name", "quiz__title"]
+    inlines = [AttemptQuestionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Attempt._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

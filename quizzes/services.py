@@ -1,0 +1,623 @@
+"""Writes of the assessment engine: versioning questions, starting, answering and submitting."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from . import grading
+from .models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    DrawRule,
+    Question,
+    QuestionVersion,
+    Quiz,
+    Tag,
+)
+from .signals import attempt_submitted
+from .text import render_inline, render_markdown
+
+
+class AttemptRefused(Exception):
+    """The quiz's policy does not allow this attempt now; the message says why."""
+
+
+class AnswerRefused(Exception):
+    """An answer that cannot be saved; ``status`` is the HTTP status a view should answer."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class ForeignOption(AnswerRefused):
+    """A key that is not one of this question's options in this attempt (tampering)."""
+
+    def __init__(self):
+        super().__init__("That option does not belong to this question.", status=400)
+
+
+# --- Questions and their versions --------------------------------------------------------
+
+
+def question_content(question: Question) -> dict:
+    """The part of a question that, when it changes, makes a new version."""
+    return {
+        "type": question.type,
+        "title": question.title,
+        "stem": question.stem,
+        "points": str(Decimal(question.points).normalize()),
+        "rationale": question.rationale,
+        "critical": question.critical,
+        "image": question.image.name if question.image else "",
+        "image_alt": question.image_alt,
+        "choices": [
+            {
+                "text": c.text,
+                "match_text": c.match_text,
+                "is_correct": c.is_correct,
+                "weight": None if c.weight is None else str(Decimal(c.weight).normalize()),
+                "feedback": c.feedback,
+                "image": c.image.name if c.image else "",
+                "image_alt": c.image_alt,
+            }
+            for c in question.choices.all()
+        ],
+    }
+
+
+def question_is_used(question: Question) -> bool:
+    return AttemptQuestion.objects.filter(question=question).exists()
+
+
+@transaction.atomic
+def question_record_version(*, question: Question, user=None) -> QuestionVersion | None:
+    """Records the question's content as a new version if it differs from the latest one.
+
+    Attempts keep the snapshot they were given, so a new version only changes what new
+    attempts get. Returns the new version, or None when nothing changed.
+    """
+    content = question_content(question)
+    latest = question.versions.order_by("-version").first()
+    if latest is not None and latest.content == content:
+        return None
+    number = 1 if latest is None else latest.version + 1
+    if question.version != number:
+        Question.objects.filter(pk=question.pk).update(version=number)
+        question.version = number
+    return QuestionVersion.objects.create(
+        question=question, version=number, content=content, created_by=user
+    )
+
+
+def question_retire(*, question: Question) -> None:
+    Question.objects.filter(pk=question.pk).update(active=False)
+    question.active = False
+
+
+# --- Drawing and snapshots ------------------------------------------------------------------
+
+
+def _new_key(used: set[str]) -> str:
+    while True:
+        key = secrets.token_urlsafe(6)
+        if key not in used:
+            used.add(key)
+            return key
+
+
+def _image_url(field) -> str:
+    return field.url if field else ""
+
+
+def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) -> dict:
+    """What the learner is given: rendered text, opaque per-attempt keys and the answers."""
+    used: set[str] = set()
+    choices = list(question.choices.all())
+    snapshot = {
+        "type": question.type,
+        "key": question.key,
+        "stem_html": str(render_markdown(question.stem)),
+        "image": _image_url(question.image),
+        "image_alt": question.image_alt,
+        "points": str(Decimal(question.points).normalize()),
+        "rationale_html": str(render_markdown(question.rationale)),
+        "critical": question.critical,
+        "items": [],
+    }
+    if question.type == Question.Type.MATCHING:
+        prompts = [c for c in choices if c.text.strip()]
+        answers: list[dict] = []
+        answer_keys: dict[str, str] = {}
+        for c in choices:
+            label = c.match_text.strip()
+            if label and label not in answer_keys:
+                answer_keys[label] = _new_key(used)
+                answers.append({"key": answer_keys[label], "html": str(render_inline(label))})
+        if shuffle:
+            rng.shuffle(prompts)
+        rng.shuffle(answers)
+        snapshot["items"] = [
+            {
+                "key": _new_key(used),
+                "html": str(render_inline(c.text)),
+                "answer": answer_keys[c.match_text.strip()],
+                "feedback_html": str(render_markdown(c.feedback)) if c.feedback else "",
+            }
+            for c in prompts
+        ]
+        snapshot["answers"] = answers
+        return snapshot
+    items = [
+        {
+            "key": _new_key(used),
+            "html": str(render_inline(c.text)),
+            "correct": c.is_correct,
+            "weight": None if c.weight is None else float(c.weight),
+            "position": index,
+            "feedback_html": str(render_markdown(c.feedback)) if c.feedback else "",
+            "image": _image_url(c.image),
+            "image_alt": c.image_alt,
+        }
+        for index, c in enumerate(choices)
+    ]
+    # An ordering question is always shown out of order, whatever the quiz says.
+    if question.type == Question.Type.ORDERING:
+        while len(items) > 1 and [i["position"] for i in items] == sorted(
+            i["position"] for i in items
+        ):
+            rng.shuffle(items)
+    elif shuffle and question.type != Question.Type.TRUE_FALSE:
+        rng.shuffle(items)
+    snapshot["items"] = items
+    return snapshot
+
+
+def _rule_candidates(rule: DrawRule, exclude: set[int]) -> list[int]:
+    qs = Question.objects.filter(bank_id=rule.bank_id, active=True)
+    if rule.tag_id:
+        qs = qs.filter(tags=rule.tag_id)
+    if rule.critical == DrawRule.Critical.ONLY:
+        qs = qs.filter(critical=True)
+    elif rule.critical == DrawRule.Critical.EXCLUDE:
+        qs = qs.filter(critical=False)
+    return [pk for pk in qs.order_by("pk").values_list("pk", flat=True) if pk not in exclude]
+
+
+def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+    """Draws the quiz's questions by its rules: each rule takes from what earlier rules left."""
+    chosen: list[int] = []
+    for rule in quiz.draw_rules.all():
+        candidates = _rule_candidates(rule, set(chosen))
+        if rule.count is not None and rule.count < len(candidates):
+            candidates = rng.sample(candidates, rule.count)
+        elif not quiz.shuffle_questions:
+            candidates = sorted(candidates)
+        chosen.extend(candidates)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    by_pk = Question.objects.prefetch_related("choices").in_bulk(chosen)
+    return [by_pk[pk] for pk in chosen]
+
+
+def quiz_settings(quiz: Quiz) -> dict:
+    return {
+        "title": quiz.title,
+        "pass_mark": quiz.pass_mark,
+        "multiple_scoring": quiz.multiple_scoring,
+        "sequence_scoring": quiz.sequence_scoring,
+        "require_critical": quiz.require_critical,
+        "feedback": quiz.feedback,
+        "time_limit_minutes": quiz.time_limit_minutes,
+    }
+
+
+# --- Starting -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Availability:
+    can_start: bool
+    reason: str = ""
+    attempts_used: int = 0
+    next_start_at: object = None
+
+
+def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
+    now = now or timezone.now()
+    if quiz.opens_at and now < quiz.opens_at:
+        return Availability(
+            False, f"This quiz opens on {timezone.localtime(quiz.opens_at):%d %b %Y %H:%M}."
+        )
+    if quiz.closes_at and now >= quiz.closes_at:
+        return Availability(False, "This quiz has closed.")
+    graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
+    stats = graded.exclude(state=Attempt.State.IN_PROGRESS).aggregate(
+        n=Max("number"), last=Max("submitted_at")
+    )
+    used = stats["n"] or 0
+    if quiz.attempt_limit and used >= quiz.attempt_limit:
+        return Availability(False, "You have used every attempt this quiz allows.", used)
+    if quiz.cooldown_minutes and stats["last"]:
+        ready = stats["last"] + timedelta(minutes=quiz.cooldown_minutes)
+        if now < ready:
+            return Availability(
+                False,
+                f"You can try again after {timezone.localtime(ready):%H:%M} "
+                f"({quiz.cooldown_minutes} minutes between attempts).",
+                used,
+                ready,
+            )
+    return Availability(True, "", used)
+
+
+def attempt_start(
+    *, quiz: Quiz, user, mode: str = Attempt.Mode.GRADED, practice_of=None
+) -> Attempt:
+    """Starts an attempt, or returns the one already in progress (a double click makes one).
+
+    The partial unique constraint ``one_attempt_in_progress`` makes parallel starts safe: the
+    loser of the race gets the winner's attempt, so the attempt limit holds.
+    """
+    existing = _in_progress(quiz, user, mode)
+    if existing is not None and not attempt_expire_if_due(existing):
+        return existing
+    now = timezone.now()
+    if mode == Attempt.Mode.GRADED:
+        availability = quiz_availability(quiz=quiz, user=user, now=now)
+        if not availability.can_start:
+            raise AttemptRefused(availability.reason)
+        number = availability.attempts_used + 1
+    else:
+        number = 1
+    rng = random.Random(secrets.randbits(64))
+    if practice_of is not None:
+        missed = practice_of.questions.filter(Q(is_correct=False) | Q(is_correct__isnull=True))
+        question_ids = list(missed.values_list("question_id", flat=True))
+        by_pk = Question.objects.prefetch_related("choices").in_bulk(question_ids)
+        questions = [by_pk[pk] for pk in question_ids]
+        rng.shuffle(questions)
+    else:
+        questions = quiz_draw(quiz, rng)
+    if not questions:
+        raise AttemptRefused("This quiz has no questions yet.")
+    deadline = None
+    if quiz.time_limit_minutes and mode == Attempt.Mode.GRADED:
+        deadline = now + timedelta(minutes=quiz.time_limit_minutes)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                user=user,
+                quiz=quiz,
+                mode=mode,
+                practice_of=practice_of,
+                number=number,
+                started_at=now,
+                deadline=deadline,
+                pass_mark=quiz.pass_mark,
+                settings_snapshot=quiz_settings(quiz),
+            )
+            rows = [
+                AttemptQuestion(
+                    attempt=attempt,
+                    position=index,
+                    question=q,
+                    question_version=q.version,
+                    snapshot=question_snapshot(q, shuffle=quiz.shuffle_choices, rng=rng),
+                )
+                for index, q in enumerate(questions, start=1)
+            ]
+            AttemptQuestion.objects.bulk_create(rows)
+            attempt.max_score = sum((Decimal(r.snapshot["points"]) for r in rows), Decimal("0"))
+            Attempt.objects.filter(pk=attempt.pk).update(max_score=attempt.max_score)
+    except IntegrityError:
+        existing = _in_progress(quiz, user, mode)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _in_progress(quiz: Quiz, user, mode: str) -> Attempt | None:
+    return Attempt.objects.filter(
+        user=user, quiz=quiz, mode=mode, state=Attempt.State.IN_PROGRESS
+    ).first()
+
+
+def practice_start(*, attempt: Attempt, user) -> Attempt:
+    """Practice on the questions a failed graded attempt missed; it never counts."""
+    if attempt.user_id != user.pk or not attempt.is_graded or attempt.is_open or attempt.passed:
+        raise AttemptRefused("Practice is offered after a graded attempt that did not pass.")
+    return attempt_start(
+        quiz=attempt.quiz, user=user, mode=Attempt.Mode.PRACTICE, practice_of=attempt
+    )
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+def _clean_response(snapshot: dict, raw: dict) -> dict | None:
+    """Checks that every key belongs to this question of this attempt; returns the response."""
+    item_keys = [item["key"] for item in snapshot["items"]]
+    valid = set(item_keys)
+    qtype = snapshot["type"]
+    if qtype in ("single", "true_false"):
+        choice = raw.get("choice")
+        if choice in (None, ""):
+            return None
+        if choice not in valid:
+            raise ForeignOption()
+        return {"choice": choice}
+    if qtype == "multiple":
+        choices = [c for c in raw.get("choices") or [] if c]
+        if any(c not in valid for c in choices):
+            raise ForeignOption()
+        return {"choices": sorted(set(choices))} if choices else None
+    if qtype == "ordering":
+        order = [c for c in raw.get("order") or [] if c]
+        if not order:
+            return None
+        if sorted(order) != sorted(item_keys):
+            raise AnswerRefused("Give every step one place in the sequence, each place once.")
+        return {"order": order}
+    if qtype == "matching":
+        answers = {a["key"] for a in snapshot.get("answers", [])}
+        matches = {k: v for k, v in (raw.get("matches") or {}).items() if v}
+        if any(k not in valid or v not in answers for k, v in matches.items()):
+            raise ForeignOption()
+        return {"matches": matches} if matches else None
+    raise AnswerRefused("Unknown question type.")
+
+
+def attempt_answer(
+    *,
+    attempt: Attempt,
+    position: int,
+    raw: dict,
+    sequence: int,
+    now=None,
+    question: AttemptQuestion | None = None,
+) -> AttemptQuestion:
+    """Saves one answer. ``sequence`` is the number the page was given with the question:
+    a save based on an older state (another tab saved since) is refused, keeping the newer
+    answer. An answer after the deadline is refused and the attempt submitted as it stood."""
+    now = now or timezone.now()
+    if attempt.deadline and now >= attempt.deadline:
+        attempt_expire_if_due(attempt, now=now)
+        raise AnswerRefused("Time is up: this answer arrived after the deadline.", status=409)
+    if not attempt.is_open:
+        raise AnswerRefused("This attempt has already been submitted.", status=409)
+    aq = question or attempt.questions.filter(position=position).first()
+    if aq is None or aq.attempt_id != attempt.pk or aq.position != position:
+        raise AnswerRefused("No such question in this attempt.", status=404)
+    response = _clean_response(aq.snapshot, raw)
+    if response == aq.response:
+        return aq
+    updated = AttemptQuestion.objects.filter(
+        pk=aq.pk, sequence=sequence, attempt__state=Attempt.State.IN_PROGRESS
+    ).update(response=response, sequence=sequence + 1, answered_at=now)
+    if not updated:
+        raise AnswerRefused(
+            f"Question {position} was answered in another window or tab since this page was "
+            "loaded. Reload the page to see the saved answer.",
+            status=409,
+        )
+    aq.response, aq.sequence, aq.answered_at = response, sequence + 1, now
+    return aq
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool:
+    """Submits and grades the attempt once. Returns False if it was already submitted.
+
+    The state change is one conditional UPDATE, so of two parallel submissions (two tabs, a
+    double click) exactly one grades.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        state = Attempt.State.EXPIRED if expired else Attempt.State.SUBMITTED
+        submitted_at = min(now, attempt.deadline) if expired and attempt.deadline else now
+        won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+            state=state, submitted_at=submitted_at
+        )
+        if not won:
+            attempt.refresh_from_db()
+            return False
+        attempt.state, attempt.submitted_at = state, submitted_at
+        settings = attempt.settings_snapshot
+        questions = list(attempt.questions.all())
+        score = Decimal("0")
+        missed_critical = []
+        for aq in questions:
+            aq.score = grading.question_score(aq.snapshot, aq.response, settings)
+            full = Decimal(str(aq.snapshot["points"]))
+            aq.is_correct = aq.score >= full
+            score += aq.score
+            if aq.snapshot.get("critical") and not aq.is_correct:
+                missed_critical.append(aq.position)
+        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct"])
+        attempt.score = score
+        attempt.percent = grading.percent(score, attempt.max_score)
+        attempt.critical_missed = missed_critical
+        attempt.passed = attempt.percent >= attempt.pass_mark and not (
+            settings.get("require_critical") and missed_critical
+        )
+        Attempt.objects.filter(pk=attempt.pk).update(
+            score=attempt.score,
+            percent=attempt.percent,
+            passed=attempt.passed,
+            critical_missed=missed_critical,
+        )
+        attempt_submitted.send(sender=Attempt, attempt=attempt)
+    return True
+
+
+def attempt_expire_if_due(attempt: Attempt, *, now=None) -> bool:
+    """Submits an attempt whose time ran out with what was saved. True if it is now closed."""
+    now = now or timezone.now()
+    if attempt.is_open and attempt.deadline and now >= attempt.deadline:
+        attempt_submit(attempt=attempt, expired=True, now=now)
+        attempt.refresh_from_db()
+    return not attempt.is_open
+
+
+def close_expired_attempts(*, now=None) -> int:
+    now = now or timezone.now()
+    count = 0
+    due = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lte=now)
+    for attempt in due.iterator():
+        if attempt_submit(attempt=attempt, expired=True, now=now):
+            count += 1
+    return count
+
+
+def choice_is_valid_for(question: Question) -> list[str]:
+    """Problems that make a question unusable, for admin validation and imports."""
+    return validate_choices(question.type, list(question.choices.all()))
+
+
+def validate_choices(qtype: str, choices: list[Choice]) -> list[str]:
+    correct = [c for c in choices if c.is_correct]
+    if qtype in (Question.Type.SINGLE, Question.Type.TRUE_FALSE):
+        if len(choices) < 2:
+            return ["Give at least two options."]
+        if len(correct) != 1:
+            return [
+                "A single-answer question needs exactly one correct option "
+                f"({len(correct)} marked)."
+            ]
+    elif qtype == Question.Type.MULTIPLE:
+        if len(choices) < 2:
+            return ["Give at least two options."]
+        if not correct:
+            return ["Mark at least one correct option."]
+    elif qtype == Question.Type.ORDERING:
+        if len(choices) < 2:
+            return ["Give at least two steps, in their correct order."]
+    elif qtype == Question.Type.MATCHING:
+        prompts = [c for c in choices if c.text.strip()]
+        if len(prompts) < 2:
+            return ["Give at least two pairs."]
+        if any(not c.match_text.strip() for c in choices):
+            return ["Every pair needs an answer to match."]
+    return []
+
+
+# --- Writing questions from files (curriculum, imports) ---------------------------------------
+
+QUESTION_TYPES = {t.value for t in Question.Type}
+
+
+def question_data_problems(data: dict) -> list[str]:
+    """What is wrong with a question dictionary (fixtures/README.md), as sentences."""
+    problems = []
+    qtype = data.get("type")
+    if not data.get("key"):
+        problems.append("missing key")
+    if qtype not in QUESTION_TYPES:
+        problems.append(f"unknown type {qtype!r}")
+        return problems
+    if not str(data.get("stem") or "").strip():
+        problems.append("missing stem")
+    choices = _choices_from_data(data)
+    problems.extend(validate_choices(qtype, choices))
+    difficulty = data.get("difficulty") or "medium"
+    if difficulty not in Question.Difficulty.values:
+        problems.append(f"unknown difficulty {difficulty!r}")
+    for kind in data.get("tags") or {}:
+        if kind not in Tag.Kind.values:
+            problems.append(f"unknown tag kind {kind!r}")
+    return problems
+
+
+def _choices_from_data(data: dict) -> list[Choice]:
+    if data.get("type") == Question.Type.MATCHING:
+        rows = [
+            Choice(text=str(p.get("prompt", "")), match_text=str(p.get("answer", "")))
+            for p in data.get("pairs") or []
+        ]
+        rows += [Choice(text="", match_text=str(d)) for d in data.get("distractors") or []]
+    else:
+        rows = [
+            Choice(
+                text=str(c.get("text", "")),
+                is_correct=bool(c.get("correct", data.get("type") == Question.Type.ORDERING)),
+                weight=None if c.get("weight") is None else Decimal(str(c["weight"])),
+                feedback=str(c.get("feedback") or ""),
+            )
+            for c in data.get("choices") or []
+        ]
+    for index, choice in enumerate(rows):
+        choice.position = index
+    return rows
+
+
+def _tags_from_data(data: dict) -> list[Tag]:
+    wanted = [
+        (kind, str(value))
+        for kind, values in (data.get("tags") or {}).items()
+        for value in (values if isinstance(values, list | tuple) else [values])
+        if str(value).strip()
+    ]
+    tags = []
+    for kind, value in wanted:
+        tag, _ = Tag.objects.get_or_create(kind=kind, value=value)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def question_upsert(*, bank, data: dict, user=None) -> tuple[Question, str]:
+    """Creates or updates the question with ``data["key"]`` in ``bank``.
+
+    Returns the question and what happened: "created", "updated" (a new version) or
+    "unchanged". Attempts already made keep their snapshot, whatever changes here.
+    """
+    problems = question_data_problems(data)
+    if problems:
+        raise ValueError("; ".join(problems))
+    fields = {
+        "type": data["type"],
+        "title": str(data.get("title") or "")[:200],
+        "stem": str(data["stem"]).strip(),
+        "points": Decimal(str(data.get("points") or 1)),
+        "rationale": str(data.get("rationale") or "").strip(),
+        "difficulty": data.get("difficulty") or Question.Difficulty.MEDIUM,
+        "critical": bool(data.get("critical", False)),
+    }
+    question = Question.objects.filter(bank=bank, key=data["key"]).first()
+    created = question is None
+    if created:
+        question = Question.objects.create(bank=bank, key=data["key"], **fields)
+    else:
+        for name, value in fields.items():
+            setattr(question, name, value)
+        question.active = True if data.get("active", True) else question.active
+        question.save()
+    new_choices = _choices_from_data(data)
+    old = [
+        (c.text, c.match_text, c.is_correct, c.weight, c.feedback) for c in question.choices.all()
+    ]
+    new = [(c.text, c.match_text, c.is_correct, c.weight, c.feedback) for c in new_choices]
+    if old != new:
+        question.choices.all().delete()
+        for choice in new_choices:
+            choice.question = question
+        Choice.objects.bulk_create(new_choices)
+    question.tags.set(_tags_from_data(data))
+    question = Question.objects.prefetch_related("choices").get(pk=question.pk)
+    version = question_record_version(question=question, user=user)
+    if created:
+        return question, "created"
+    return question, "updated" if version is not None else "unchanged"

@@ -1,0 +1,82 @@
+"""Markdown to safe HTML, for every text a learner sees (lessons, stems, rationales)."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "sub",
+    "sup",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "span",
+    "div",
+    "dl",
+    "dt",
+    "dd",
+    "abbr",
+    "mark",
+    "small",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"scope"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+}
+
+
+def sanitize_html(html: str) -> SafeString:
+    """Removes scripts, event handlers and anything not on the allow-list."""
+    return mark_safe(  # nh3 has just sanitised it
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer",
+        )
+    )
+
+
+def render_markdown(text: str) -> SafeString:
+    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    return sanitize_html(html)
+
+
+def render_inline(text: str) -> SafeString:
+    """Markdown for a short text (a choice): no surrounding paragraph."""
+    html = str(render_markdown(text)).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)  # already sanitised

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def learner(db):
+    return factories.UserFactory(username="learner-lee", first_name="Lee", last_name="Learner")
+
+
+@pytest.fixture
+def other_learner(db):
+    return factories.UserFactory(username="learner-olu", first_name="Olu", last_name="Other")
+
+
+@pytest.fixture
+def educator(db):
+    return factories.educator(username="educator-eden")
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.administrator(username="admin-ada")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def course_with_quiz(db, learner):
+    """A course of two lessons, the second with a 5-question knowledge check, and a final."""
+    course = factories.CourseFactory()
+    factories.LessonFactory(course=course, position=1)
+    check = factories.quiz_with_questions(5, shuffle_questions=False)
+    factories.LessonFactory(course=course, position=2, quiz=check)
+    course.final_quiz = factories.quiz_with_questions(5)
+    course.save()
+    factories.EnrolmentFactory(user=learner, course=course)
+    return course

@@ -1,0 +1,81 @@
+"""Pages run a fixed number of queries whatever the number of courses, lessons and questions."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from quizzes.models import Attempt
+from quizzes.services import attempt_start
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def build(learner, courses: int, lessons: int, questions: int):
+    made = []
+    for _ in range(courses):
+        course = factories.CourseFactory()
+        quiz = factories.quiz_with_questions(questions)
+        for position in range(lessons):
+            factories.LessonFactory(course=course, position=position, quiz=quiz)
+        course.final_quiz = quiz
+        course.save()
+        factories.EnrolmentFactory(user=learner, course=course)
+        made.append(course)
+    return made
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_dashboard_queries_do_not_grow_with_courses(
+    client, learner, django_assert_max_num_queries, size
+):
+    build(learner, courses=size, lessons=size, questions=3)
+    client.force_login(learner)
+    with django_assert_max_num_queries(13):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_course_and_lesson_queries_do_not_grow_with_lessons(
+    client, learner, django_assert_max_num_queries, size
+):
+    course = build(learner, courses=1, lessons=size, questions=3)[0]
+    client.force_login(learner)
+    with django_assert_max_num_queries(17):
+        assert client.get(course.get_absolute_url()).status_code == 200
+    lesson = course.lessons.last()
+    with django_assert_max_num_queries(14):
+        assert client.get(lesson.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_quiz_page_and_submission_queries_do_not_grow_with_questions(
+    client, learner, django_assert_max_num_queries, size
+):
+    quiz = factories.quiz_with_questions(size)
+    attempt = attempt_start(quiz=quiz, user=learner)
+    client.force_login(learner)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 200
+    with django_assert_max_num_queries(18):
+        response = client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    assert response.status_code == 302
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.SUBMITTED
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_saving_one_answer_runs_a_fixed_number_of_queries(
+    client, learner, django_assert_max_num_queries, size
+):
+    quiz = factories.quiz_with_questions(size)
+    attempt = attempt_start(quiz=quiz, user=learner)
+    key = attempt.questions.get(position=1).snapshot["items"][0]["key"]
+    client.force_login(learner)
+    with django_assert_max_num_queries(8):
+        response = client.post(
+            reverse("quizzes:answer", args=[attempt.pk, 1]), {"q1": key, "seq1": 0}
+        )
+    assert response.json()["saved"] is True
