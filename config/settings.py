@@ -169,6 +169,10 @@ STORAGES = {
         )
     },
 }
+# Development and tests serve static files straight from their folders; production serves the
+# compressed, hashed copies that `collectstatic` writes to STATIC_ROOT.
+WHITENOISE_USE_FINDERS = DEBUG or envbool("TESTING")
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 
