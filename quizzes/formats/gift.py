@@ -601,8 +601,9 @@ def write(questions: list[dict[str, Any]]) -> str:
     category = None
     for raw in questions:
         q = normalise_question(raw)
-        if q["category"] and q["category"] != category:
+        if q["category"] != category:
+            # An empty "$CATEGORY:" returns to no category (Moodle's default one).
             category = q["category"]
-            out.append(f"$CATEGORY: {category}\n")
+            out.append(f"$CATEGORY: {category or ''}".rstrip() + "\n")
         out.append(write_question(q) + "\n")
     return "\n".join(out)

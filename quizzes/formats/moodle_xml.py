@@ -495,9 +495,10 @@ def write(questions: list[dict[str, Any]], *, files: dict[str, bytes]) -> bytes:
         q = normalise_question(raw)
         if q["stem_format"] not in _WRITE_FORMATS:
             q["stem_format"] = "plain"
-        if q["category"] and q["category"] != category:
+        if q["category"] != category:
+            # An empty category returns to no category (Moodle's default one).
             category = q["category"]
-            writer.category(category)
+            writer.category(category or "")
         writer.question(q)
     writer.out.append("</quiz>")
     return ("\n".join(writer.out) + "\n").encode("utf-8")
