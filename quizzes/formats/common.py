@@ -144,6 +144,21 @@ def decode_text(data: bytes) -> str:
             ) from exc
 
 
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|<!--")
+
+
+def from_auto_format(text: str) -> tuple[str, str]:
+    """A text in Moodle's auto-format (its default) as plain text or HTML.
+
+    Moodle shows auto-format text with its HTML tags working and its line breaks kept. So a
+    text holding an HTML tag becomes ``html`` with ``<br>`` at its line breaks, and any other
+    text stays ``plain``, which Moodle would show the same way.
+    """
+    if _HTML_TAG.search(text):
+        return text.replace("\n", "<br>\n"), "html"
+    return text, "plain"
+
+
 def line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -353,8 +368,8 @@ def check_question(q: dict[str, Any]) -> list[str]:
             f"the id {q['key'][:40]!r}… is {len(q['key'])} characters long; "
             f"the limit is {MAX_KEY_LENGTH}"
         )
-    if not (isinstance(q["points"], int | float) and q["points"] > 0):
-        problems.append(f"points must be a number above 0, not {q['points']!r}")
+    if not (isinstance(q["points"], int | float) and q["points"] >= 0):
+        problems.append(f"points must be a number, 0 or more, not {q['points']!r}")
     choices = q["choices"]
     right = sum(1 for c in choices if c["correct"])
     if kind in ("single", "multiple", "true_false", "ordering"):
@@ -406,6 +421,8 @@ def finish(result: ParseResult, q: dict[str, Any], seen: dict[str, str], *, key_
         key_source = "stem"
     for message in check_question(q):
         result.error(where, message)
+    if q["points"] == 0:
+        result.warn(where, "the question is worth 0 points: it will not count toward a score")
     if q["key"] in seen:
         if key_source == "id":
             result.error(

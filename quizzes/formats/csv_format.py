@@ -11,7 +11,7 @@ type           yes       ``single``, ``multiple``, ``true_false``, ``ordering`` 
                          ``matching``
 title          no        a short name for lists
 stem           yes       the question, in Markdown (line breaks allowed inside the cell)
-points         no        a number above 0; empty means 1
+points         no        a number, 0 or more; empty means 1
 difficulty     no        ``easy``, ``medium`` or ``hard``
 critical       no        ``yes`` for a patient-safety item (also true/1); empty means no
 tags           no        ``kind:value`` separated by ``;``, e.g.
@@ -232,8 +232,8 @@ class _Reader:
             error("stem_format", f"{fmt!r} is not markdown, html or plain")
         if points := cells.get("points", ""):
             number = parse_number(points)
-            if number is None or number <= 0:
-                error("points", f"{points!r} is not a number above 0")
+            if number is None or number < 0:
+                error("points", f"{points!r} is not a number (0 or more)")
             else:
                 q["points"] = tidy_number(number)
         if difficulty := cells.get("difficulty", "").lower():

@@ -8,7 +8,8 @@ reports an error with its line.
   sets the category of the questions that follow.
 - ``::title::`` names a question; ``[html]``, ``[markdown]``, ``[plain]`` or ``[moodle]``
   opens a text (stem, answer, feedback) to give its format. Answers and feedback without a
-  marker take the stem's. ``[moodle]`` (Moodle's auto-format, the default) is read as ``plain``.
+  marker take the stem's. A stem in ``[moodle]`` (Moodle's auto-format, the default) is read
+  as ``html`` if it holds an HTML tag, else as ``plain`` (see ``common.from_auto_format``).
 - Escapes: ``\\~ \\= \\# \\{ \\} \\:`` give the character, ``\\n`` a newline, ``\\\\`` a
   backslash. A backslash before anything else is kept as written, with a warning (LaTeX
   such as ``\\(x\\)`` keeps working). In every format but Markdown a line break in the file is
@@ -57,6 +58,7 @@ from quizzes.formats.common import (
     excerpt,
     finish,
     format_number,
+    from_auto_format,
     new_question,
     normalise_question,
     parse_bool,
@@ -77,7 +79,7 @@ _NEWLINE_RUN = re.compile(r"[ \t]*\n[ \t]*")
 _ID = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
 _TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
 _TF = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-_FORMAT_OF_MARKER = {"html": "html", "markdown": "markdown", "plain": "plain", "moodle": "plain"}
+_FORMAT_OF_MARKER = {"html": "html", "markdown": "markdown", "plain": "plain"}
 _WRITE_ESCAPES = {
     "\\": "\\\\",
     "~": "\\~",
@@ -232,7 +234,10 @@ class _Reader:
         if r[after:].strip():
             stem_raw = f"{stem_raw.rstrip()} _____ {r[after:].lstrip()}"
         stem, stem_marker = self.text_with_format(stem_raw, "moodle", unknown)
-        q["stem"], q["stem_format"] = stem, _FORMAT_OF_MARKER[stem_marker]
+        if stem_marker == "moodle":
+            q["stem"], q["stem_format"] = from_auto_format(stem)
+        else:
+            q["stem"], q["stem_format"] = stem, _FORMAT_OF_MARKER[stem_marker]
         if not stem:
             self.result.error(
                 f"line {t.line_at(open_)}",
@@ -274,6 +279,13 @@ class _Reader:
         if unknown:
             escapes = " ".join(sorted({f"\\{c}" for c in unknown}))
             self.result.warn(where, f"unknown escape {escapes} kept as written")
+        trailing = r[after:].strip()
+        if ok and trailing and q["type"] not in ("single", "multiple"):
+            self.result.warn(
+                f"line {t.line_at(after)}",
+                f"the text {excerpt(trailing, 30)!r} after '}}' was put into the stem as a "
+                "missing-word blank (_____); remove it if it is a stray",
+            )
         if ok:
             finish(self.result, q, self.seen_keys, key_source=key_source)
 

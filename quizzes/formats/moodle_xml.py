@@ -18,8 +18,9 @@ external entity, is refused with "XML entities are not allowed"):
   response: a positive fraction is correct, and the fractions are kept as weights.
 - Texts: CDATA or entities, decoded once by the XML parser and never again (``&amp;lt;`` stays
   ``&lt;``, HTML for an ``html`` text); white space around a text (answers padded with
-  newlines) is trimmed. Formats: ``html``, ``markdown``, ``plain_text`` -> ``plain``,
-  ``moodle_auto_format`` (and none) -> ``plain``.
+  newlines) is trimmed. Formats: ``html``, ``markdown``, ``plain_text`` -> ``plain``;
+  ``moodle_auto_format`` (and none) -> ``html`` if the stem holds an HTML tag, else ``plain``
+  (``common.from_auto_format``).
 - Images: ``<file name="a.png" path="/" encoding="base64">`` elements go to
   ``ParseResult.files``; the ``@@PLUGINFILE@@/a.png`` reference stays in the text. Two
   different files of the same name in different questions: the second is renamed ``a-2.png``
@@ -57,6 +58,7 @@ from quizzes.formats.common import (
     excerpt,
     finish,
     format_number,
+    from_auto_format,
     line_of_offset,
     new_question,
     normalise_question,
@@ -70,7 +72,7 @@ _READ_FORMATS = {
     "html": "html",
     "markdown": "markdown",
     "plain_text": "plain",
-    "moodle_auto_format": "plain",
+    "moodle_auto_format": "auto",
 }
 _WRITE_FORMATS = {"html": "html", "markdown": "markdown", "plain": "plain_text"}
 _PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>)]+)")
@@ -127,8 +129,8 @@ class _Reader:
             return
         q = new_question(where, self.category)
         q["title"] = title
-        q["stem"] = stem
-        q["stem_format"] = self.text_format(stem_el, where)
+        fmt = self.text_format(stem_el, where)
+        q["stem"], q["stem_format"] = from_auto_format(stem) if fmt == "auto" else (stem, fmt)
         q["rationale"] = _text_of(el.find("generalfeedback"))
         key_source = "stem"
         if idnumber := _child_text(el, "idnumber"):
@@ -159,8 +161,8 @@ class _Reader:
     def text_format(self, element: Element | None, where: str) -> str:
         name = (element.get("format") if element is not None else None) or "moodle_auto_format"
         if name not in _READ_FORMATS:
-            self.result.warn(where, f"text format {name!r} read as plain text")
-        return _READ_FORMATS.get(name, "plain")
+            self.result.warn(where, f"text format {name!r} read as Moodle's auto-format")
+        return _READ_FORMATS.get(name, "auto")
 
     def answers(self, el: Element, where: str) -> list[tuple[str, float, str]] | None:
         out = []

@@ -135,7 +135,7 @@ def test_errors_name_the_line_and_the_column():
 
     assert [q["key"] for q in result.questions] == ["a"]
     assert _problems(result) == [
-        ("line 3, column points", "'lots' is not a number above 0"),
+        ("line 3, column points", "'lots' is not a number (0 or more)"),
         ("line 4, column correct", "'4' is not a choice number from 1 to 2"),
         (
             "line 5, column type",

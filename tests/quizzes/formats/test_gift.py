@@ -255,3 +255,33 @@ def test_a_thousand_questions_parse_well_under_a_second():
     assert result.errors == []
     assert len(result.questions) == 1000
     assert elapsed < 0.5
+
+
+def test_an_unmarked_stem_with_html_tags_is_read_as_html_with_its_line_breaks():
+    q = _one("Which is <b>bold</b>?\\nSecond line{=A ~B}")
+
+    assert q["stem_format"] == "html"
+    assert q["stem"] == "Which is <b>bold</b>?<br>\nSecond line"
+
+
+def test_text_after_the_braces_of_a_true_false_question_is_kept_with_a_warning():
+    result = _gift('::Q1:: 42 is the answer.{\nFALSE#No.\n}";')
+
+    assert result.questions[0]["stem"] == '42 is the answer. _____ ";'
+    assert [(w.where, w.message) for w in result.warnings] == [
+        (
+            "line 3",
+            "the text '\";' after '}' was put into the stem as a missing-word blank (_____); "
+            "remove it if it is a stray",
+        )
+    ]
+
+
+def test_a_question_worth_no_points_is_read_with_a_warning():
+    result = _gift("// meta: points=0\nWhich?{=A ~B}")
+
+    assert result.errors == []
+    assert result.questions[0]["points"] == 0
+    assert [w.message for w in result.warnings] == [
+        "the question is worth 0 points: it will not count toward a score"
+    ]

@@ -1,7 +1,8 @@
 """The MIT GIFT corpus of GIFT-grammar-PEG.js against its expected JSON (tests/data/gift-pegjs).
 
 Differences between that parser's model and ours, applied to the expected side:
-- its "moodle" text format is our "plain"; a missing title is our "";
+- its "moodle" text format (Moodle's auto-format) is our "html" when the stem holds an HTML
+  tag, else "plain" (``common.from_auto_format``); a missing title is our "";
 - its ``isCorrect`` is false on weighted ``~%33%`` answers: ours marks a choice correct when it
   is an ``=`` answer or has a positive weight;
 - true/false: it calls the first ``#`` text ``trueFeedback`` and the second ``falseFeedback``;
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from quizzes.formats import parse
-from quizzes.formats.common import excerpt
+from quizzes.formats.common import excerpt, from_auto_format
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "gift-pegjs"
 FILES = sorted(CORPUS.glob("*.gift"))
@@ -28,11 +29,17 @@ UNSUPPORTED = {
     "Numerical": "numerical",
     "Short": "shortanswer",
 }
-FORMATS = {"moodle": "plain", "html": "html", "markdown": "markdown", "plain": "plain"}
+FORMATS = {"html": "html", "markdown": "markdown", "plain": "plain"}
 
 
 def _expected(path: Path) -> list[dict[str, Any]]:
     return json.loads((CORPUS / "expected-json" / f"{path.stem}.json").read_text("utf-8"))
+
+
+def _format(text: dict[str, Any]) -> str:
+    if text["format"] == "moodle":
+        return from_auto_format(text["text"])[1]
+    return FORMATS[text["format"]]
 
 
 def _text(value: dict[str, Any] | None) -> str:
@@ -61,7 +68,7 @@ def test_supported_questions_match_the_expected_json(path):
     for question, want in zip(result.questions, expected, strict=True):
         assert question["title"] == (want["title"] or "")
         assert question["stem"] == want["stem"]["text"]
-        assert question["stem_format"] == FORMATS[want["stem"]["format"]]
+        assert question["stem_format"] == _format(want["stem"])
         assert question["rationale"] == _text(want.get("globalFeedback"))
         if want["type"] == "TF":
             _assert_true_false(question, want)

@@ -309,3 +309,24 @@ def test_text_containing_the_cdata_end_marker_survives_writing():
     result = parse(write([question], "moodle-xml"), "moodle-xml")
 
     assert result.questions[0]["stem"] == "<p>Is ]]> a CDATA end?</p>"
+
+
+def test_auto_format_text_is_plain_unless_it_holds_html():
+    xml = b"""<quiz>
+  <question type="truefalse"><name><text>Plain</text></name>
+    <questiontext format="moodle_auto_format"><text>Is 2 &lt; 3?</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+  <question type="truefalse"><name><text>Tagged</text></name>
+    <questiontext><text><![CDATA[Is <b>this</b>
+bold?]]></text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+</quiz>"""
+
+    plain, tagged = parse(xml, "moodle-xml").questions
+
+    assert (plain["stem"], plain["stem_format"]) == ("Is 2 < 3?", "plain")
+    assert (tagged["stem"], tagged["stem_format"]) == ("Is <b>this</b><br>\nbold?", "html")
