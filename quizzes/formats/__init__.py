@@ -17,10 +17,12 @@ from typing import Any
 from quizzes.formats import csv_format, gift, moodle_xml
 from quizzes.formats.common import (
     MAX_BYTES,
+    TYPES,
     FormatError,
     ParseResult,
     Problem,
     Unsupported,
+    check_question,
     decode_text,
     line_of_offset,
     normalise_question,
@@ -108,9 +110,21 @@ def _offset_in(message: str) -> int | None:
 def write(
     questions: list[dict[str, Any]], fmt: str, *, files: dict[str, bytes] | None = None
 ) -> bytes:
-    """Writes questions as a file. ``files`` (name -> bytes) are embedded where the format can
-    carry them (Moodle XML, for each ``@@PLUGINFILE@@/name`` a question refers to)."""
+    """Writes questions as a file.
+
+    ``files`` (name -> bytes) are embedded where the format can carry them (Moodle XML, for
+    each ``@@PLUGINFILE@@/name`` a question's texts refer to). A question the engine could not
+    use (no stem, no right answer, an unknown type) raises :class:`FormatError` naming its key.
+    """
     _check_format(fmt)
+    for raw in questions:
+        q = normalise_question(raw)
+        if q["type"] in TYPES:
+            problems = check_question(q)
+        else:
+            problems = [f"type {q['type']!r} has no place in {fmt}"]
+        if problems:
+            raise FormatError(f"cannot write question {q['key']!r}: {'; '.join(problems)}")
     if fmt == "gift":
         return gift.write(questions).encode("utf-8")
     if fmt == "moodle-xml":

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from quizzes.formats import FORMATS, normalise_question, parse, write
+from quizzes.formats import FORMATS, FormatError, guess_format, normalise_question, parse, write
 from quizzes.formats.common import default_weights, settle_weights
 
 BANKS = sorted((Path(__file__).resolve().parents[3] / "fixtures/curriculum/banks").glob("*.yaml"))
@@ -197,3 +197,31 @@ def test_a_gift_export_read_back_into_moodle_xml_and_csv_keeps_the_questions(fmt
     again = _round_trip(fmt, from_gift)
 
     assert again == _expected(fmt, from_gift)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_writing_a_question_the_engine_cannot_use_names_it(fmt):
+    broken = {"key": "no-answer", "type": "single", "stem": "Which?", "choices": [{"text": "A"}]}
+
+    with pytest.raises(FormatError, match="cannot write question 'no-answer': a single"):
+        write([broken], fmt)
+
+
+def test_writing_an_unsupported_type_names_it():
+    with pytest.raises(FormatError, match=r"'e': type 'essay' has no place in gift$"):
+        write([{"key": "e", "type": "essay", "stem": "Describe."}], "gift")
+
+
+@pytest.mark.parametrize(
+    ("filename", "head", "fmt"),
+    [
+        ("bank.gift", b"", "gift"),
+        ("bank.txt", b"", "gift"),
+        ("BANK.XML", b"", "moodle-xml"),
+        ("bank.csv", b"", "csv"),
+        ("upload", b'\xef\xbb\xbf<?xml version="1.0"?><quiz/>', "moodle-xml"),
+        ("upload", b"::t::Q{T}", None),
+    ],
+)
+def test_the_format_is_guessed_from_the_name_then_the_first_bytes(filename, head, fmt):
+    assert guess_format(filename, head) == fmt
