@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from . import services
 from .models import (
@@ -61,9 +63,15 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
 
 
 class ChoiceInline(admin.TabularInline):
+    """Options. Ordering: position is the correct place. Matching: text is the prompt and match
+    text its answer; a row with only a match text is a distractor."""
+
     model = Choice
     formset = ChoiceInlineFormSet
-    extra = 0
+    verbose_name_plural = (
+        "options (ordering: position is the step's correct place; matching: text → match text, "
+        "a row with only match text is a distractor)"
+    )
     fields = [
         "position",
         "text",
@@ -75,17 +83,44 @@ class ChoiceInline(admin.TabularInline):
         "image_alt",
     ]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        return 4 if obj is None else 0
+
 
 class QuestionVersionInline(admin.TabularInline):
+    """Every version the question has had, newest first: what attempts were given."""
+
     model = QuestionVersion
     extra = 0
-    fields = ["version", "created_at", "created_by", "content"]
+    fields = ["version", "created_at", "created_by", "summary"]
     readonly_fields = fields
     can_delete = False
     show_change_link = False
+    verbose_name_plural = "versions (attempts keep the version they were given)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Content")
+    def summary(self, obj):
+        content = obj.content
+        options = []
+        for choice in content.get("choices", []):
+            text = choice.get("text") or ""
+            if choice.get("match_text"):
+                text = f"{text} → {choice['match_text']}"
+            options.append(f"{'✓ ' if choice.get('is_correct') else ''}{text}")
+        return format_html(
+            "<strong>{}</strong> ({} points{})<br>{}<br><small>{}</small>",
+            content.get("stem", "")[:200],
+            content.get("points", ""),
+            ", critical" if content.get("critical") else "",
+            format_html_join(mark_safe("<br>"), "{}", ((o,) for o in options)),
+            content.get("rationale", "")[:200],
+        )
 
 
 class QuestionForm(forms.ModelForm):
@@ -133,14 +168,28 @@ class QuestionAdmin(admin.ModelAdmin):
     list_select_related = ["bank"]
     search_fields = ["key", "title", "stem", "tags__value"]
     autocomplete_fields = ["tags"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["version", "used_in", "created_at", "updated_at"]
     inlines = [ChoiceInline, QuestionVersionInline]
     actions = ["retire"]
     fieldsets = [
         (None, {"fields": ["bank", "key", "type", "title", "stem", "image", "image_alt"]}),
         ("Scoring and feedback", {"fields": ["points", "rationale", "difficulty", "critical"]}),
-        ("Use", {"fields": ["tags", "active", "version", "created_at", "updated_at"]}),
+        (
+            "Use",
+            {
+                "fields": ["tags", "active", "version", "used_in", "created_at", "updated_at"],
+                "description": "A question used in an attempt cannot be deleted: untick "
+                "Active to retire it. Editing it makes a new version; attempts already made "
+                "keep theirs.",
+            },
+        ),
     ]
+
+    @admin.display(description="Used in attempts")
+    def used_in(self, obj):
+        if obj is None or obj.pk is None:
+            return 0
+        return AttemptQuestion.objects.filter(question=obj).count()
 
     @admin.display(description="Stem")
     def short_stem(self, obj):
@@ -163,13 +212,13 @@ class QuestionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset):
-        used = [q for q in queryset if services.question_is_used(q)]
-        if used:
+        used = queryset.filter(pk__in=AttemptQuestion.objects.values("question_id"))
+        if used.exists():
             messages.error(
                 request,
-                f"{len(used)} question(s) were used in attempts and can only be retired.",
+                f"{used.count()} question(s) were used in attempts and can only be retired.",
             )
-            queryset = queryset.exclude(pk__in=[q.pk for q in used])
+            queryset = queryset.exclude(pk__in=used.values("pk"))
         super().delete_queryset(request, queryset)
 
     @admin.action(description="Retire the selected questions (never drawn again)")
@@ -178,9 +227,31 @@ class QuestionAdmin(admin.ModelAdmin):
         messages.success(request, f"Retired {count} question(s).")
 
 
+class DrawRuleInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses rules that could not always draw the number of questions they ask for."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        forms_kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("bank")
+        ]
+        forms_kept.sort(key=lambda form: form.cleaned_data.get("position") or 0)
+        problems = services.draw_rule_problems([form.instance for form in forms_kept])
+        if problems:
+            raise forms.ValidationError(problems)
+
+
 class DrawRuleInline(admin.TabularInline):
     model = DrawRule
+    formset = DrawRuleInlineFormSet
     extra = 1
+    fields = ["position", "bank", "tag", "critical", "count"]
     autocomplete_fields = ["bank", "tag"]
 
 
@@ -198,8 +269,9 @@ class QuizAdmin(admin.ModelAdmin):
     list_filter = ["require_critical", "feedback"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [DrawRuleInline]
+    readonly_fields = ["draw_check"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "description"]}),
+        (None, {"fields": ["title", "slug", "description", "draw_check"]}),
         (
             "Passing",
             {"fields": ["pass_mark", "require_critical", "multiple_scoring", "sequence_scoring"]},
@@ -219,6 +291,20 @@ class QuizAdmin(admin.ModelAdmin):
         ),
         ("Order", {"fields": ["shuffle_questions", "shuffle_choices"]}),
     ]
+
+    @admin.display(description="Questions per attempt")
+    def draw_check(self, obj):
+        if obj is None or obj.pk is None:
+            return "Add draw rules below: each draws N questions from a bank, optionally by tag."
+        rules = list(obj.draw_rules.select_related("bank", "tag"))
+        problems = services.draw_rule_problems(rules)
+        if problems:
+            return format_html_join(mark_safe("<br>"), "⚠ {}", ((p,) for p in problems))
+        sizes = services.draw_rule_sizes(rules)
+        critical = sum(
+            n for n, r in zip(sizes, rules, strict=True) if r.critical == DrawRule.Critical.ONLY
+        )
+        return f"{sum(sizes)} question(s) per attempt, {critical} from critical-only rules."
 
 
 class AttemptQuestionInline(admin.TabularInline):

@@ -14,7 +14,9 @@ Each rule returns the fraction of the question's points earned, from 0 to 1:
 * matching, all or nothing (default): 1 only if every prompt has its answer. Partial credit:
   the fraction of prompts matched correctly.
 
-Nothing selected always scores 0.
+Nothing selected always scores 0. A question's score is the fraction times its points,
+rounded to 3 places; it counts as correct only when the fraction is 1 (full credit), which is
+also what a critical item needs.
 """
 
 from __future__ import annotations
@@ -90,11 +92,16 @@ def question_fraction(snapshot: dict, response: dict | None, settings: dict) -> 
     raise ValueError(f"Unknown question type {qtype!r}")
 
 
-def question_score(snapshot: dict, response: dict | None, settings: dict) -> Decimal:
+def question_grade(snapshot: dict, response: dict | None, settings: dict) -> tuple[Decimal, bool]:
+    """The question's score in points and whether it earned full credit."""
+    fraction = question_fraction(snapshot, response, settings)
     points = Decimal(str(snapshot["points"]))
-    return (question_fraction(snapshot, response, settings) * points).quantize(
-        Decimal("0.001"), rounding=ROUND_HALF_UP
-    )
+    score = (fraction * points).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    return score, fraction >= ONE
+
+
+def question_score(snapshot: dict, response: dict | None, settings: dict) -> Decimal:
+    return question_grade(snapshot, response, settings)[0]
 
 
 def percent(score: Decimal, max_score: Decimal) -> Decimal:

@@ -100,7 +100,12 @@ class Question(models.Model):
     class Meta:
         ordering = ["bank", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["bank", "key"], name="question_key_unique_in_bank")
+            models.UniqueConstraint(fields=["bank", "key"], name="question_key_unique_in_bank"),
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(image_alt=""),
+                name="question_image_has_alt_text",
+                violation_error_message="An image needs alt text (for screen reader users).",
+            ),
         ]
 
     def __str__(self):
@@ -139,6 +144,13 @@ class Choice(models.Model):
 
     class Meta:
         ordering = ["question", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(image_alt=""),
+                name="choice_image_has_alt_text",
+                violation_error_message="An option's image needs alt text.",
+            ),
+        ]
 
     def __str__(self):
         return self.text[:80] or self.match_text[:80]
@@ -184,9 +196,16 @@ class Quiz(models.Model):
     shuffle_choices = models.BooleanField(default=True)
     attempt_limit = models.PositiveIntegerField(default=0, help_text="0 means unlimited.")
     cooldown_minutes = models.PositiveIntegerField(default=0)
-    time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: no time limit. The server keeps the deadline.",
+    )
     opens_at = models.DateTimeField(null=True, blank=True)
-    closes_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="Attempts still open at this time are submitted."
+    )
     feedback = models.CharField(
         max_length=20, choices=Feedback.choices, default=Feedback.AFTER_SUBMISSION
     )
@@ -208,6 +227,20 @@ class Quiz(models.Model):
     class Meta:
         ordering = ["title"]
         verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1),
+                name="quiz_time_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=models.F("opens_at")),
+                name="quiz_closes_after_it_opens",
+                violation_error_message="The quiz must close after it opens.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -224,12 +257,19 @@ class DrawRule(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="draw_rules")
     position = models.PositiveIntegerField(default=0)
     bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="+")
-    count = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: every match.")
+    count = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: every match."
+    )
     tag = models.ForeignKey(Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     critical = models.CharField(max_length=10, choices=Critical.choices, default=Critical.ANY)
 
     class Meta:
         ordering = ["quiz", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=1), name="draw_rule_count_positive"
+            ),
+        ]
 
     def __str__(self):
         what = f"{self.count}" if self.count else "all"
@@ -283,6 +323,17 @@ class Attempt(models.Model):
                 fields=["user", "quiz", "mode"],
                 condition=Q(state="in_progress"),
                 name="one_attempt_in_progress",
+            ),
+            # Graded attempts are numbered 1, 2, 3... once each, whatever the race.
+            models.UniqueConstraint(
+                fields=["user", "quiz", "number"],
+                condition=Q(mode="graded"),
+                name="graded_attempt_number_unique",
+            ),
+            # Practice never counts: a practice attempt is never "passed".
+            models.CheckConstraint(
+                condition=Q(mode="graded") | Q(passed__isnull=True),
+                name="practice_attempt_never_passes",
             ),
         ]
 

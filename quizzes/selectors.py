@@ -8,18 +8,37 @@ TYPE_HINTS = {
     "single": "Choose one answer.",
     "true_false": "Choose true or false.",
     "multiple": "Select all that apply.",
-    "ordering": "Put the steps in order: give each step its place.",
+    "ordering": "Put the steps in order: give each step its place, 1 being the first.",
     "matching": "Match each item to its answer.",
 }
 
 
-def public_question(aq: AttemptQuestion) -> dict:
+def _shown_answer(snapshot: dict, response: dict | None, raw: dict | None) -> dict:
+    """The answer the form shows: what was posted (when re-showing a refused page) or saved."""
+    if raw is not None:
+        shown = dict(raw)
+        if snapshot["type"] == "ordering":
+            shown["places"] = {
+                key: int(value)
+                for key, value in (raw.get("places") or {}).items()
+                if str(value).strip().isdigit()
+            }
+        return shown
+    response = response or {}
+    if snapshot["type"] == "ordering":
+        order = response.get("order") or []
+        return {"places": {key: index for index, key in enumerate(order, start=1)}}
+    return response
+
+
+def public_question(aq: AttemptQuestion, *, raw: dict | None = None, error: str = "") -> dict:
     """A question as the page shows it before submission: keys and text, never the answers.
 
     Built field by field from the snapshot, so nothing added to snapshots later can leak.
+    ``raw`` re-shows an answer that was posted but not saved, with ``error`` saying why.
     """
     snap = aq.snapshot
-    response = aq.response or {}
+    shown = _shown_answer(snap, aq.response, raw)
     qtype = snap["type"]
     items = []
     for index, item in enumerate(snap["items"], start=1):
@@ -27,14 +46,13 @@ def public_question(aq: AttemptQuestion) -> dict:
         if item.get("image"):
             public["image"], public["image_alt"] = item["image"], item.get("image_alt", "")
         if qtype in ("single", "true_false"):
-            public["selected"] = response.get("choice") == item["key"]
+            public["selected"] = shown.get("choice") == item["key"]
         elif qtype == "multiple":
-            public["selected"] = item["key"] in (response.get("choices") or [])
+            public["selected"] = item["key"] in (shown.get("choices") or [])
         elif qtype == "ordering":
-            order = response.get("order") or []
-            public["place"] = order.index(item["key"]) + 1 if item["key"] in order else None
+            public["place"] = (shown.get("places") or {}).get(item["key"])
         elif qtype == "matching":
-            public["chosen"] = (response.get("matches") or {}).get(item["key"], "")
+            public["chosen"] = (shown.get("matches") or {}).get(item["key"], "")
         items.append(public)
     return {
         "position": aq.position,
@@ -49,6 +67,8 @@ def public_question(aq: AttemptQuestion) -> dict:
         "answers": [{"key": a["key"], "html": a["html"]} for a in snap.get("answers", [])],
         "sequence": aq.sequence,
         "answered": aq.response is not None,
+        "checked": aq.score is not None,  # practice: marked already, shown with its feedback
+        "error": error,
     }
 
 
@@ -61,7 +81,12 @@ def review_question(aq: AttemptQuestion, *, show_answers: bool) -> dict:
     items = []
     ordered = sorted(snap["items"], key=lambda i: i.get("position", 0))
     for item in snap["items"]:
-        row = {"html": item["html"], "feedback_html": item.get("feedback_html", "")}
+        row = {
+            "html": item["html"],
+            "feedback_html": item.get("feedback_html", ""),
+            "image": item.get("image", ""),
+            "image_alt": item.get("image_alt", ""),
+        }
         if qtype in ("single", "true_false"):
             row["selected"] = response.get("choice") == item["key"]
             row["correct"] = item["correct"]
@@ -79,10 +104,16 @@ def review_question(aq: AttemptQuestion, *, show_answers: bool) -> dict:
             row["correct"] = chosen == item["answer"]
         items.append(row)
     if qtype == "ordering":
-        items.sort(key=lambda r: r["correct_place"])
+        if show_answers:
+            items.sort(key=lambda r: r["correct_place"])
+        else:
+            # Without the key, show the steps in the learner's own order: the correct order
+            # is what "only once passed" keeps back.
+            items.sort(key=lambda r: (r["given_place"] is None, r["given_place"] or 0))
     return {
         "position": aq.position,
         "type": qtype,
+        "title": snap.get("title", ""),
         "stem_html": snap["stem_html"],
         "image": snap.get("image", ""),
         "image_alt": snap.get("image_alt", ""),
@@ -97,10 +128,22 @@ def review_question(aq: AttemptQuestion, *, show_answers: bool) -> dict:
     }
 
 
+def learner_has_passed(*, user_id, quiz_id) -> bool:
+    return Attempt.objects.filter(
+        user_id=user_id, quiz_id=quiz_id, mode=Attempt.Mode.GRADED, passed=True
+    ).exists()
+
+
 def feedback_allowed(attempt: Attempt) -> bool:
-    if attempt.mode == Attempt.Mode.PRACTICE:
-        return True
+    """Whether the key, option feedback and rationales may be shown for this attempt.
+
+    "Right after submission": always (practice included). "Only once passed": once the
+    learner has passed the quiz in a graded attempt, this one or a later one, so the bank
+    cannot be learnt by failing, reviewing and retaking (practice follows the same rule).
+    """
     policy = attempt.settings_snapshot.get("feedback", "after_submission")
-    if policy == "after_pass":
-        return bool(attempt.passed)
-    return True
+    if policy != "after_pass":
+        return True
+    if attempt.is_graded and attempt.passed:
+        return True
+    return learner_has_passed(user_id=attempt.user_id, quiz_id=attempt.quiz_id)

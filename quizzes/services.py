@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from .models import (
 from .signals import attempt_submitted
 from .text import render_inline, render_markdown
 
+logger = logging.getLogger(__name__)
+
 
 class AttemptRefused(Exception):
     """The quiz's policy does not allow this attempt now; the message says why."""
@@ -42,10 +45,20 @@ class AnswerRefused(Exception):
 class ForeignOption(AnswerRefused):
     """A key that is not one of this question's options in this attempt (tampering)."""
 
-    def __init__(self):
-        super().__init__("That option does not belong to this question.", status=400)
+    def __init__(self, message: str = "That option does not belong to this question."):
+        super().__init__(message, status=400)
 
 
+class AnswersRefused(AnswerRefused):
+    """A page of answers of which none was saved; ``problems`` maps positions to reasons."""
+
+    def __init__(self, problems: dict[int, str], *, status: int = 400):
+        self.problems = dict(sorted(problems.items()))
+        super().__init__(" ".join(self.problems.values()), status=status)
+
+
+TIME_IS_UP = "Time is up: this answer arrived after the deadline, so it was not saved."
+ALREADY_SUBMITTED = "This attempt has already been submitted: answers can no longer change."
 # --- Questions and their versions --------------------------------------------------------
 
 
@@ -126,6 +139,7 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
     snapshot = {
         "type": question.type,
         "key": question.key,
+        "title": question.title,
         "stem_html": str(render_markdown(question.stem)),
         "image": _image_url(question.image),
         "image_alt": question.image_alt,
@@ -182,7 +196,7 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
     return snapshot
 
 
-def _rule_candidates(rule: DrawRule, exclude: set[int]) -> list[int]:
+def _rule_questions(rule: DrawRule):
     qs = Question.objects.filter(bank_id=rule.bank_id, active=True)
     if rule.tag_id:
         qs = qs.filter(tags=rule.tag_id)
@@ -190,19 +204,73 @@ def _rule_candidates(rule: DrawRule, exclude: set[int]) -> list[int]:
         qs = qs.filter(critical=True)
     elif rule.critical == DrawRule.Critical.EXCLUDE:
         qs = qs.filter(critical=False)
-    return [pk for pk in qs.order_by("pk").values_list("pk", flat=True) if pk not in exclude]
+    return qs
+
+
+def draw_rule_problems(rules: list[DrawRule]) -> list[str]:
+    """Why these rules (in order) might not draw every question they ask for, as sentences.
+
+    Each rule takes from what the rules before it left, so an earlier rule that overlaps it
+    may take up to min(its count, the overlap) of its questions. The check assumes the worst
+    case: rules that pass it always draw in full, whatever the random draw picks.
+    """
+    problems = []
+    pools: list[tuple[set[int], int]] = []
+    for index, rule in enumerate(rules, start=1):
+        pool = set(_rule_questions(rule).values_list("pk", flat=True))
+        taken = min(len(pool), sum(min(len(pool & earlier), n) for earlier, n in pools))
+        if rule.count is not None and rule.count > len(pool) - taken:
+            where = f"bank “{rule.bank}”" + (f", tag {rule.tag}" if rule.tag_id else "")
+            if rule.critical != DrawRule.Critical.ANY:
+                where += f", {rule.get_critical_display().lower()}"
+            problem = (
+                f"Rule {index} asks for {rule.count} question(s) but only {len(pool)} active "
+                f"question(s) match ({where})"
+            )
+            if taken:
+                problem += f", and the rules before it may take {taken} of them"
+            problems.append(problem + ".")
+        pools.append((pool, len(pool) if rule.count is None else rule.count))
+    return problems
+
+
+def draw_rule_sizes(rules: list[DrawRule]) -> list[int]:
+    """How many questions each rule draws: its count, or every match when it has none."""
+    return [r.count if r.count is not None else _rule_questions(r).count() for r in rules]
 
 
 def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
-    """Draws the quiz's questions by its rules: each rule takes from what earlier rules left."""
+    """Draws the quiz's questions by its rules: each rule takes from what earlier rules left.
+
+    Without shuffling, questions keep the order of the rules and, within a rule, of the bank.
+    A rule that cannot draw its count refuses the attempt: a smaller exam than the one the
+    educator built would be weaker evidence, so it is never given silently.
+    """
     chosen: list[int] = []
-    for rule in quiz.draw_rules.all():
-        candidates = _rule_candidates(rule, set(chosen))
-        if rule.count is not None and rule.count < len(candidates):
-            candidates = rng.sample(candidates, rule.count)
-        elif not quiz.shuffle_questions:
-            candidates = sorted(candidates)
+    taken: set[int] = set()
+    for index, rule in enumerate(quiz.draw_rules.all(), start=1):
+        candidates = [
+            pk
+            for pk in _rule_questions(rule).order_by("key", "pk").values_list("pk", flat=True)
+            if pk not in taken
+        ]
+        if rule.count is not None:
+            if rule.count > len(candidates):
+                logger.warning(
+                    "Quiz %s: draw rule %s wants %s questions, %s available",
+                    quiz.slug,
+                    index,
+                    rule.count,
+                    len(candidates),
+                )
+                raise AttemptRefused(
+                    "This quiz cannot be started: it asks for more questions than its question "
+                    "banks now hold. Please tell your educator."
+                )
+            picked = set(rng.sample(candidates, rule.count))
+            candidates = [pk for pk in candidates if pk in picked]
         chosen.extend(candidates)
+        taken.update(candidates)
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
     by_pk = Question.objects.prefetch_related("choices").in_bulk(chosen)
@@ -260,6 +328,16 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
     return Availability(True, "", used)
 
 
+def attempt_deadline(quiz: Quiz, started_at) -> object:
+    """When a graded attempt must be in: the time limit, cut short by the quiz's closing."""
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = started_at + timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.closes_at and (deadline is None or quiz.closes_at < deadline):
+        deadline = quiz.closes_at
+    return deadline
+
+
 def attempt_start(
     *, quiz: Quiz, user, mode: str = Attempt.Mode.GRADED, practice_of=None
 ) -> Attempt:
@@ -281,18 +359,13 @@ def attempt_start(
         number = 1
     rng = random.Random(secrets.randbits(64))
     if practice_of is not None:
-        missed = practice_of.questions.filter(Q(is_correct=False) | Q(is_correct__isnull=True))
-        question_ids = list(missed.values_list("question_id", flat=True))
-        by_pk = Question.objects.prefetch_related("choices").in_bulk(question_ids)
-        questions = [by_pk[pk] for pk in question_ids]
+        questions = _missed_questions(practice_of)
         rng.shuffle(questions)
     else:
         questions = quiz_draw(quiz, rng)
     if not questions:
         raise AttemptRefused("This quiz has no questions yet.")
-    deadline = None
-    if quiz.time_limit_minutes and mode == Attempt.Mode.GRADED:
-        deadline = now + timedelta(minutes=quiz.time_limit_minutes)
+    deadline = attempt_deadline(quiz, now) if mode == Attempt.Mode.GRADED else None
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -322,7 +395,9 @@ def attempt_start(
     except IntegrityError:
         existing = _in_progress(quiz, user, mode)
         if existing is None:
-            raise
+            raise AttemptRefused(
+                "Another attempt was started at the same moment. Please try again."
+            ) from None
         return existing
     return attempt
 
@@ -333,10 +408,30 @@ def _in_progress(quiz: Quiz, user, mode: str) -> Attempt | None:
     ).first()
 
 
+def _missed_questions(attempt: Attempt) -> list[Question]:
+    """The questions a graded attempt did not get fully right, in their current version.
+
+    Retired questions are left out: an educator retires a question that should not be taught.
+    """
+    missed = attempt.questions.filter(Q(is_correct=False) | Q(is_correct__isnull=True))
+    question_ids = list(missed.values_list("question_id", flat=True))
+    by_pk = Question.objects.filter(active=True).prefetch_related("choices").in_bulk(question_ids)
+    return [by_pk[pk] for pk in question_ids if pk in by_pk]
+
+
 def practice_start(*, attempt: Attempt, user) -> Attempt:
-    """Practice on the questions a failed graded attempt missed; it never counts."""
+    """Practice on the questions a failed graded attempt missed, with immediate feedback.
+
+    Practice never counts: it is never marked passed (a database constraint), and completion
+    only reads graded attempts.
+    """
     if attempt.user_id != user.pk or not attempt.is_graded or attempt.is_open or attempt.passed:
         raise AttemptRefused("Practice is offered after a graded attempt that did not pass.")
+    existing = _in_progress(attempt.quiz, user, Attempt.Mode.PRACTICE)
+    if existing is not None and existing.practice_of_id != attempt.pk:
+        attempt_submit(attempt=existing)  # practice on an older attempt: close it first
+    if not _missed_questions(attempt):
+        raise AttemptRefused("There is nothing to practise: the questions you missed are retired.")
     return attempt_start(
         quiz=attempt.quiz, user=user, mode=Attempt.Mode.PRACTICE, practice_of=attempt
     )
@@ -345,8 +440,29 @@ def practice_start(*, attempt: Attempt, user) -> Attempt:
 # --- Answering ------------------------------------------------------------------------------
 
 
-def _clean_response(snapshot: dict, raw: dict) -> dict | None:
-    """Checks that every key belongs to this question of this attempt; returns the response."""
+def _ordering_from_places(snapshot: dict, places: dict) -> list[str]:
+    """The order given as a place (1..n) per step: every step a different place."""
+    keys = [item["key"] for item in snapshot["items"]]
+    given = {k: str(v).strip() for k, v in places.items() if str(v).strip()}
+    if any(k not in keys for k in given):
+        raise ForeignOption()
+    if not given:
+        return []
+    n = len(keys)
+    allowed = {str(p) for p in range(1, n + 1)}
+    if len(given) != n or any(v not in allowed for v in given.values()):
+        raise AnswerRefused(f"Give every step a place from 1 to {n}.")
+    if len(set(given.values())) != n:
+        raise AnswerRefused(f"Give every step a different place, from 1 to {n}.")
+    return [k for k, _ in sorted(given.items(), key=lambda kv: int(kv[1]))]
+
+
+def answer_clean(snapshot: dict, raw: dict) -> dict | None:
+    """The response to store for ``raw``, or None for no answer.
+
+    Every key must be one of this question's keys in this attempt; anything else is
+    ``ForeignOption`` (a forged or copied key). Unknown fields in ``raw`` are ignored.
+    """
     item_keys = [item["key"] for item in snapshot["items"]]
     valid = set(item_keys)
     qtype = snapshot["type"]
@@ -363,7 +479,12 @@ def _clean_response(snapshot: dict, raw: dict) -> dict | None:
             raise ForeignOption()
         return {"choices": sorted(set(choices))} if choices else None
     if qtype == "ordering":
-        order = [c for c in raw.get("order") or [] if c]
+        if "places" in raw:
+            order = _ordering_from_places(snapshot, raw.get("places") or {})
+        else:
+            order = [c for c in raw.get("order") or [] if c]
+            if any(c not in valid for c in order):
+                raise ForeignOption()
         if not order:
             return None
         if sorted(order) != sorted(item_keys):
@@ -378,6 +499,52 @@ def _clean_response(snapshot: dict, raw: dict) -> dict | None:
     raise AnswerRefused("Unknown question type.")
 
 
+_clean_response = answer_clean  # the walking skeleton's name
+
+
+def _clean_for(aq: AttemptQuestion, raw: dict) -> dict | None:
+    """``answer_clean`` with the question's number in every message."""
+    try:
+        return answer_clean(aq.snapshot, raw)
+    except ForeignOption as refusal:
+        raise ForeignOption(f"Question {aq.position}: {refusal}") from None
+    except AnswerRefused as refusal:
+        raise AnswerRefused(f"Question {aq.position}: {refusal}", status=refusal.status) from None
+
+
+def _stale(position: int) -> str:
+    return (
+        f"Question {position} was changed in another window or tab after this page was "
+        "loaded, so this answer was not saved and the other one is kept. Reload the page to "
+        "see the saved answer."
+    )
+
+
+def _check_open(attempt: Attempt, now) -> None:
+    """Refuses an answer to a closed attempt; submits one whose time has just run out."""
+    if attempt.deadline and now >= attempt.deadline:
+        attempt_expire_if_due(attempt, now=now)
+        raise AnswerRefused(TIME_IS_UP, status=409)
+    if not attempt.is_open:
+        raise AnswerRefused(ALREADY_SUBMITTED, status=409)
+
+
+def _why_not_saved(attempt: Attempt, aq: AttemptQuestion) -> AnswerRefused:
+    state = Attempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).get()
+    if state != Attempt.State.IN_PROGRESS:
+        attempt.state = state
+        return AnswerRefused(ALREADY_SUBMITTED, status=409)
+    if AttemptQuestion.objects.filter(pk=aq.pk, score__isnull=False).exists():
+        return _checked(aq.position)
+    return AnswerRefused(_stale(aq.position), status=409)
+
+
+def _checked(position: int) -> AnswerRefused:
+    return AnswerRefused(
+        f"Question {position} has been checked: its answer can no longer change.", status=409
+    )
+
+
 def attempt_answer(
     *,
     attempt: Attempt,
@@ -389,29 +556,114 @@ def attempt_answer(
 ) -> AttemptQuestion:
     """Saves one answer. ``sequence`` is the number the page was given with the question:
     a save based on an older state (another tab saved since) is refused, keeping the newer
-    answer. An answer after the deadline is refused and the attempt submitted as it stood."""
+    answer. An answer after the deadline is refused and the attempt submitted as it stood.
+
+    The save is one conditional UPDATE: same sequence, and no score yet. Submission gives
+    every question a score while holding its rows (``attempt_submit``), so an answer is
+    either saved before grading and graded, or refused; never saved after the grade.
+    """
     now = now or timezone.now()
-    if attempt.deadline and now >= attempt.deadline:
-        attempt_expire_if_due(attempt, now=now)
-        raise AnswerRefused("Time is up: this answer arrived after the deadline.", status=409)
-    if not attempt.is_open:
-        raise AnswerRefused("This attempt has already been submitted.", status=409)
+    _check_open(attempt, now)
     aq = question or attempt.questions.filter(position=position).first()
     if aq is None or aq.attempt_id != attempt.pk or aq.position != position:
         raise AnswerRefused("No such question in this attempt.", status=404)
-    response = _clean_response(aq.snapshot, raw)
+    response = _clean_for(aq, raw)
+    if aq.score is not None:
+        raise _checked(position)
     if response == aq.response:
         return aq
     updated = AttemptQuestion.objects.filter(
-        pk=aq.pk, sequence=sequence, attempt__state=Attempt.State.IN_PROGRESS
+        pk=aq.pk, sequence=sequence, score__isnull=True
     ).update(response=response, sequence=sequence + 1, answered_at=now)
     if not updated:
-        raise AnswerRefused(
-            f"Question {position} was answered in another window or tab since this page was "
-            "loaded. Reload the page to see the saved answer.",
-            status=409,
-        )
+        raise _why_not_saved(attempt, aq)
     aq.response, aq.sequence, aq.answered_at = response, sequence + 1, now
+    return aq
+
+
+def attempt_save_answers(
+    *,
+    attempt: Attempt,
+    questions: list[AttemptQuestion],
+    answers: dict[int, tuple[dict, int]],
+    submit: bool = False,
+    now=None,
+) -> int:
+    """Saves a whole page of answers (``{position: (raw, sequence)}``) at once, or none.
+
+    Every answer is checked before any is written. A key from another question or attempt
+    raises ``ForeignOption``; answers that cannot be read, or that were changed in another
+    tab since the page was loaded, raise ``AnswersRefused`` naming each question. Either way
+    nothing is saved. With ``submit`` the attempt is then submitted in the same transaction.
+    Questions already checked in practice keep their answer. Returns how many answers changed.
+    """
+    now = now or timezone.now()
+    _check_open(attempt, now)
+    problems: dict[int, str] = {}
+    changes: list[tuple[AttemptQuestion, dict | None, int]] = []
+    for aq in questions:
+        if aq.position not in answers or aq.score is not None:
+            continue
+        raw, sequence = answers[aq.position]
+        try:
+            response = _clean_for(aq, raw)
+        except ForeignOption:
+            raise
+        except AnswerRefused as refusal:
+            problems[aq.position] = str(refusal)
+            continue
+        if response != aq.response:
+            changes.append((aq, response, sequence))
+    if problems:
+        raise AnswersRefused(problems)
+    with transaction.atomic():
+        if changes:
+            # The rows stay locked until commit, so nothing moves between this check and
+            # the write: one read and one bulk write whatever the number of answers.
+            current = {
+                pk: (seq, score)
+                for pk, seq, score in AttemptQuestion.objects.select_for_update()
+                .filter(pk__in=[aq.pk for aq, _, _ in changes])
+                .order_by("pk")
+                .values_list("pk", "sequence", "score")
+            }
+            if any(score is not None for _, score in current.values()):
+                raise AnswerRefused(ALREADY_SUBMITTED, status=409)
+            stale = {
+                aq.position: _stale(aq.position)
+                for aq, _, sequence in changes
+                if current[aq.pk][0] != sequence
+            }
+            if stale:
+                raise AnswersRefused(stale, status=409)
+            for aq, response, sequence in changes:
+                aq.response, aq.sequence, aq.answered_at = response, sequence + 1, now
+            AttemptQuestion.objects.bulk_update(
+                [aq for aq, _, _ in changes], ["response", "sequence", "answered_at"]
+            )
+        if submit:
+            attempt_submit(attempt=attempt, now=now)
+    return len(changes)
+
+
+def practice_check(*, attempt: Attempt, position: int, now=None) -> AttemptQuestion:
+    """Marks one practice answer now (immediate feedback); it cannot change afterwards."""
+    now = now or timezone.now()
+    if attempt.mode != Attempt.Mode.PRACTICE:
+        raise AnswerRefused("Answers are checked one by one only in practice.")
+    _check_open(attempt, now)
+    with transaction.atomic():
+        aq = attempt.questions.select_for_update().filter(position=position).first()
+        if aq is None:
+            raise AnswerRefused("No such question in this attempt.", status=404)
+        if aq.score is not None:
+            return aq
+        if aq.response is None:
+            raise AnswerRefused(f"Question {position}: answer it before checking it.")
+        aq.score, aq.is_correct = grading.question_grade(
+            aq.snapshot, aq.response, attempt.settings_snapshot
+        )
+        AttemptQuestion.objects.filter(pk=aq.pk).update(score=aq.score, is_correct=aq.is_correct)
     return aq
 
 
@@ -422,7 +674,10 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
     """Submits and grades the attempt once. Returns False if it was already submitted.
 
     The state change is one conditional UPDATE, so of two parallel submissions (two tabs, a
-    double click) exactly one grades.
+    double click, the sweep) exactly one grades. The questions are read FOR UPDATE and every
+    one gets a score, so an answer save running at the same moment (which only writes a row
+    without a score) is either committed first and graded, or refused. An attempt whose time
+    ran out is submitted as at its deadline.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -436,13 +691,11 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
             return False
         attempt.state, attempt.submitted_at = state, submitted_at
         settings = attempt.settings_snapshot
-        questions = list(attempt.questions.all())
+        questions = list(attempt.questions.select_for_update().order_by("position"))
         score = Decimal("0")
         missed_critical = []
         for aq in questions:
-            aq.score = grading.question_score(aq.snapshot, aq.response, settings)
-            full = Decimal(str(aq.snapshot["points"]))
-            aq.is_correct = aq.score >= full
+            aq.score, aq.is_correct = grading.question_grade(aq.snapshot, aq.response, settings)
             score += aq.score
             if aq.snapshot.get("critical") and not aq.is_correct:
                 missed_critical.append(aq.position)
@@ -450,9 +703,11 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
         attempt.score = score
         attempt.percent = grading.percent(score, attempt.max_score)
         attempt.critical_missed = missed_critical
-        attempt.passed = attempt.percent >= attempt.pass_mark and not (
-            settings.get("require_critical") and missed_critical
-        )
+        attempt.passed = None
+        if attempt.is_graded:
+            attempt.passed = attempt.percent >= attempt.pass_mark and not (
+                settings.get("require_critical") and missed_critical
+            )
         Attempt.objects.filter(pk=attempt.pk).update(
             score=attempt.score,
             percent=attempt.percent,
@@ -464,7 +719,11 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
 
 
 def attempt_expire_if_due(attempt: Attempt, *, now=None) -> bool:
-    """Submits an attempt whose time ran out with what was saved. True if it is now closed."""
+    """Submits an attempt whose time ran out with what was saved. True if it is now closed.
+
+    Called on every access to an attempt, so a learner who comes back late finds it marked
+    as at its deadline even if the sweep has not run yet.
+    """
     now = now or timezone.now()
     if attempt.is_open and attempt.deadline and now >= attempt.deadline:
         attempt_submit(attempt=attempt, expired=True, now=now)
@@ -473,10 +732,11 @@ def attempt_expire_if_due(attempt: Attempt, *, now=None) -> bool:
 
 
 def close_expired_attempts(*, now=None) -> int:
+    """Submits every attempt whose deadline has passed, as at its deadline; safe to rerun."""
     now = now or timezone.now()
-    count = 0
     due = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lte=now)
-    for attempt in due.iterator():
+    count = 0
+    for attempt in due.order_by("deadline"):
         if attempt_submit(attempt=attempt, expired=True, now=now):
             count += 1
     return count
@@ -488,8 +748,20 @@ def choice_is_valid_for(question: Question) -> list[str]:
 
 
 def validate_choices(qtype: str, choices: list[Choice]) -> list[str]:
+    """What makes these options unusable for a question of this type, as sentences."""
     correct = [c for c in choices if c.is_correct]
-    if qtype in (Question.Type.SINGLE, Question.Type.TRUE_FALSE):
+    if qtype in (Question.Type.SINGLE, Question.Type.MULTIPLE, Question.Type.TRUE_FALSE):
+        for number, choice in enumerate(choices, start=1):
+            if not choice.text.strip() and not choice.image:
+                return [f"Option {number} has no text."]
+    if qtype == Question.Type.TRUE_FALSE:
+        if len(choices) != 2:
+            return [f"A true/false question has exactly two options ({len(choices)} given)."]
+        if len(correct) != 1:
+            return [
+                f"A true/false question needs exactly one correct option ({len(correct)} marked)."
+            ]
+    elif qtype == Question.Type.SINGLE:
         if len(choices) < 2:
             return ["Give at least two options."]
         if len(correct) != 1:
@@ -505,6 +777,8 @@ def validate_choices(qtype: str, choices: list[Choice]) -> list[str]:
     elif qtype == Question.Type.ORDERING:
         if len(choices) < 2:
             return ["Give at least two steps, in their correct order."]
+        if any(not c.text.strip() for c in choices):
+            return ["Every step needs its text."]
     elif qtype == Question.Type.MATCHING:
         prompts = [c for c in choices if c.text.strip()]
         if len(prompts) < 2:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,33 +45,18 @@ def quiz_start(request, slug):
 
 
 def _raw_answer(snapshot: dict, data, position: int) -> dict:
+    """The answer to question ``position`` as posted; the service checks every key."""
     name = f"q{position}"
     qtype = snapshot["type"]
     if qtype in ("single", "true_false"):
         return {"choice": data.get(name, "")}
     if qtype == "multiple":
         return {"choices": data.getlist(name)}
+    fields = {item["key"]: data.get(f"{name}-{item['key']}", "") for item in snapshot["items"]}
     if qtype == "ordering":
-        places = {}
-        for item in snapshot["items"]:
-            value = data.get(f"{name}-{item['key']}", "")
-            if value:
-                places[item["key"]] = value
-        if not places:
-            return {"order": []}
-        try:
-            ranked = sorted(places.items(), key=lambda kv: int(kv[1]))
-        except ValueError as exc:
-            raise services.AnswerRefused("A place in the sequence must be a number.") from exc
-        if len(places) != len(snapshot["items"]) or len(set(places.values())) != len(places):
-            raise services.AnswerRefused(f"Question {position}: give every step a different place.")
-        return {"order": [key for key, _ in ranked]}
+        return {"places": fields}
     if qtype == "matching":
-        return {
-            "matches": {
-                item["key"]: data.get(f"{name}-{item['key']}", "") for item in snapshot["items"]
-            }
-        }
+        return {"matches": fields}
     return {}
 
 
@@ -81,53 +67,86 @@ def _sequence(data, position: int) -> int:
         return -1
 
 
+def _render_attempt(request, attempt, questions, *, raws=None, errors=None, problem="", status=200):
+    raws, errors = raws or {}, errors or {}
+    practice = attempt.mode == Attempt.Mode.PRACTICE
+    show = practice and any(aq.score is not None for aq in questions) and feedback_allowed(attempt)
+    cards = []
+    for aq in questions:
+        card = public_question(aq, raw=raws.get(aq.position), error=errors.get(aq.position, ""))
+        if card["checked"]:
+            card["review"] = review_question(aq, show_answers=show)
+        cards.append(card)
+    context = {
+        "attempt": attempt,
+        "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
+        "questions": cards,
+        "answered": sum(1 for aq in questions if aq.response is not None),
+        "errors": errors,
+        "problem": problem,
+        "practice": practice,
+    }
+    return render(request, "quizzes/attempt.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt_page(request, attempt_id):
     attempt = _get_attempt_for(request, attempt_id)
     if services.attempt_expire_if_due(attempt):
         if request.method == "POST":
-            messages.warning(request, "Time ran out: your saved answers were submitted.")
+            messages.warning(request, services.TIME_IS_UP + " Your saved answers were submitted.")
         return redirect("quizzes:result", attempt.pk)
     questions = list(attempt.questions.all())
-    if request.method == "POST":
-        # The no-JavaScript path: the whole page is one form; save what changed.
-        problems = []
-        for aq in questions:
-            try:
-                raw = _raw_answer(aq.snapshot, request.POST, aq.position)
-                services.attempt_answer(
-                    attempt=attempt,
-                    position=aq.position,
-                    raw=raw,
-                    sequence=_sequence(request.POST, aq.position),
-                    question=aq,
-                )
-            except services.ForeignOption as refusal:
-                return JsonResponse({"error": str(refusal)}, status=400)
-            except services.AnswerRefused as refusal:
-                problems.append(str(refusal))
-                if refusal.status == 409 and not attempt.is_open:
-                    break
-        attempt.refresh_from_db()
-        if not attempt.is_open:
-            messages.warning(request, problems[0] if problems else "This attempt was submitted.")
-            return redirect("quizzes:result", attempt.pk)
-        for problem in problems:
-            messages.error(request, problem)
-        if "submit" in request.POST and not problems:
-            services.attempt_submit(attempt=attempt)
-            return redirect("quizzes:result", attempt.pk)
-        if not problems:
-            messages.success(request, "Your answers are saved.")
-        return redirect("quizzes:attempt", attempt.pk)
-    context = {
-        "attempt": attempt,
-        "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
-        "questions": [public_question(aq) for aq in questions],
-        "answered": sum(1 for aq in questions if aq.response is not None),
-    }
-    return render(request, "quizzes/attempt.html", context)
+    if request.method == "GET":
+        return _render_attempt(request, attempt, questions)
+    return _attempt_post(request, attempt, questions)
+
+
+def _attempt_post(request, attempt, questions):
+    """The page as one form (no JavaScript, "Save answers", "Submit", "Check answer").
+
+    Every answer is checked before any is saved: a refused page is shown again with what was
+    posted and the reason by each question, and nothing is written.
+    """
+    raws = {aq.position: _raw_answer(aq.snapshot, request.POST, aq.position) for aq in questions}
+    answers = {pos: (raw, _sequence(request.POST, pos)) for pos, raw in raws.items()}
+    submit = "submit" in request.POST
+    try:
+        services.attempt_save_answers(
+            attempt=attempt, questions=questions, answers=answers, submit=submit
+        )
+    except services.ForeignOption as refusal:
+        problem = f"{refusal} Nothing was saved."
+        return _render_attempt(request, attempt, questions, problem=problem, status=400)
+    except services.AnswersRefused as refusal:
+        if refusal.status == 409:
+            # Show the newer saved answer where another tab got there first; keep the rest.
+            questions = list(attempt.questions.all())
+            raws = {pos: raw for pos, raw in raws.items() if pos not in refusal.problems}
+        return _render_attempt(
+            request,
+            attempt,
+            questions,
+            raws=raws,
+            errors=refusal.problems,
+            problem="Nothing was saved. Please look at the questions marked below.",
+            status=refusal.status,
+        )
+    except services.AnswerRefused as refusal:
+        messages.warning(request, str(refusal))
+        return redirect("quizzes:result", attempt.pk)
+    if submit:
+        return redirect("quizzes:result", attempt.pk)
+    check = request.POST.get("check", "")
+    if check.isdigit():
+        try:
+            services.practice_check(attempt=attempt, position=int(check))
+        except services.AnswerRefused as refusal:
+            messages.error(request, str(refusal))
+        return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}#question-{check}")
+    messages.success(request, "Your answers are saved.")
+    return redirect("quizzes:attempt", attempt.pk)
 
 
 @require_POST
@@ -167,13 +186,15 @@ def attempt_result(request, attempt_id):
     if services.attempt_expire_if_due(attempt) is False:
         return redirect("quizzes:attempt", attempt.pk)
     show = feedback_allowed(attempt)
-    questions = list(attempt.questions.all())
+    review = [review_question(aq, show_answers=show) for aq in attempt.questions.all()]
+    missed = set(attempt.critical_missed)
     context = {
         "attempt": attempt,
         "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
-        "review": [review_question(aq, show_answers=show) for aq in questions],
+        "review": review,
         "show_answers": show,
-        "critical_missed": attempt.critical_missed,
+        "critical_missed": [q for q in review if q["position"] in missed],
+        "require_critical": attempt.settings_snapshot.get("require_critical", False),
         "return_url": request.session.get(f"attempt-return-{attempt.pk}", ""),
         "can_practise": attempt.is_graded and attempt.passed is False,
     }

@@ -7,44 +7,66 @@
   var base = form.getAttribute("data-answer-url");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
-  function saveQuestion(fieldset) {
-    var position = fieldset.getAttribute("data-position");
+  var problem = document.getElementById("attempt-problem");
+  if (problem) { problem.focus(); }
+
+  function setState(fieldset, text, kind) {
     var state = fieldset.querySelector(".save-state");
+    state.textContent = text;
+    state.className = "save-state small mb-0" + (kind === "ok" ? " text-success" : kind === "bad" ? " text-danger fw-semibold" : "");
+  }
+
+  // One save in flight per question: a change made while one is on its way is sent after it,
+  // with the sequence number the server has just returned, so a learner's own quick changes
+  // never look like a second tab.
+  function saveQuestion(fieldset) {
+    if (fieldset.getAttribute("data-saving") === "1") {
+      fieldset.setAttribute("data-pending", "1");
+      return;
+    }
+    var position = fieldset.getAttribute("data-position");
+    var seq = fieldset.querySelector("input[name=seq" + position + "]");
+    if (!seq) { return; }
+    if (fieldset.getAttribute("data-type") === "ordering") {
+      var selects = fieldset.querySelectorAll("select");
+      var filled = Array.prototype.filter.call(selects, function (s) { return s.value; });
+      if (filled.length && filled.length < selects.length) {
+        setState(fieldset, "Give every step a place to save this answer.", "");
+        return;
+      }
+    }
     var data = new FormData();
     fieldset.querySelectorAll("input, select").forEach(function (el) {
       if (!el.name) { return; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
       data.append(el.name, el.value);
     });
-    if (fieldset.getAttribute("data-type") === "ordering") {
-      var filled = Array.prototype.filter.call(fieldset.querySelectorAll("select"), function (s) { return s.value; });
-      if (filled.length < fieldset.querySelectorAll("select").length) {
-        state.textContent = "Give every step a place to save this answer.";
-        return;
-      }
-    }
-    state.textContent = "Saving…";
+    fieldset.setAttribute("data-saving", "1");
+    fieldset.removeAttribute("data-pending");
+    setState(fieldset, "Saving…", "");
     fetch(base + position + "/", {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "X-Requested-With": "fetch" }
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
     }).then(function (result) {
+      fieldset.removeAttribute("data-saving");
       if (result.ok) {
-        fieldset.querySelector("input[name=seq" + position + "]").value = result.body.sequence;
-        state.textContent = "Saved.";
-        state.className = "save-state small mb-0 text-success";
+        seq.value = result.body.sequence;
+        setState(fieldset, "Saved.", "ok");
         updateCount();
       } else {
-        state.textContent = result.body.error || "Not saved.";
-        state.className = "save-state small mb-0 text-danger fw-semibold";
-        if (result.status === 409 && /Time is up|submitted/.test(result.body.error || "")) {
+        fieldset.removeAttribute("data-pending");
+        setState(fieldset, result.body.error || "Not saved.", "bad");
+        if (result.status === 409 && /Time is up|already been submitted/.test(result.body.error || "")) {
           window.location.reload();
         }
       }
+      if (fieldset.getAttribute("data-pending") === "1") { saveQuestion(fieldset); }
     }).catch(function () {
-      state.textContent = "Not saved: no connection. Your answer will be sent when you press Save answers.";
-      state.className = "save-state small mb-0 text-danger fw-semibold";
+      fieldset.removeAttribute("data-saving");
+      fieldset.removeAttribute("data-pending");
+      setState(fieldset, "Not saved: no connection. Your answer will be sent when you press Save answers.", "bad");
     });
   }
 
@@ -52,7 +74,8 @@
     var count = 0;
     form.querySelectorAll("fieldset.question-card").forEach(function (fs) {
       var any = Array.prototype.some.call(fs.querySelectorAll("input[type=radio], input[type=checkbox]"), function (el) { return el.checked; }) ||
-        Array.prototype.some.call(fs.querySelectorAll("select"), function (el) { return el.value; });
+        Array.prototype.some.call(fs.querySelectorAll("select"), function (el) { return el.value; }) ||
+        fs.querySelector(".review-list") !== null;
       if (any) { count += 1; }
     });
     var el = document.querySelector(".answered-count");
@@ -69,10 +92,11 @@
     var value = timer.querySelector(".countdown-value");
     var announce = timer.querySelector(".countdown-announce");
     var warned = {};
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-      var minutes = Math.floor(left / 60), seconds = left % 60;
-      value.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      var hours = Math.floor(left / 3600), minutes = Math.floor((left % 3600) / 60), seconds = left % 60;
+      value.textContent = (hours ? hours + ":" + two(minutes) : minutes) + ":" + two(seconds);
       [300, 60].forEach(function (mark) {
         if (left <= mark && left > 0 && !warned[mark]) {
           warned[mark] = true;
