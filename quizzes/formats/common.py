@@ -27,7 +27,8 @@ fill the rest through :func:`normalise_question`::
 Conventions shared by the formats:
 
 - Texts are stripped of surrounding white space (an XML answer padded with newlines, a CSV cell
-  with a trailing space). Compare texts stripped when deciding whether a question changed.
+  with a trailing space) and their line breaks are ``\n``. Compare texts so normalised
+  (``normalise_question`` does it) when deciding whether a question changed.
 - ``weight`` is a percent of the question's points, -100 to 100. Within a question either every
   choice has a weight or none has. A single-answer question whose weights only say "right"
   (100) and "wrong" (0) gets ``None`` weights: they add nothing to ``correct``.
@@ -283,12 +284,15 @@ def choice(text: str, correct: bool = False, weight: float | None = None, feedba
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    if value is None:
+        return ""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def normalise_question(raw: dict[str, Any]) -> dict[str, Any]:
     """A full question dictionary from the possibly shorter one a writer is given."""
-    q = new_question(raw.get("line", ""), raw.get("category") or None)
+    category = re.sub(r"\s*\n\s*", " ", _text(raw.get("category")))  # a path is one line
+    q = new_question(raw.get("line", ""), category or None)
     q["key"] = _text(raw.get("key"))
     q["type"] = _text(raw.get("type")) or "single"
     q["title"] = _text(raw.get("title"))

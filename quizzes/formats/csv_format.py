@@ -25,8 +25,9 @@ correct        yes       the numbers of the right choices: ``2``, or ``1;3`` for
 choice_1 ...   yes       the choices, from ``choice_1`` on, without gaps (``choice_9`` and
 choice_8                 more may be added). True/false: ``True`` and ``False`` (or empty).
                          Ordering: the steps in the correct order. Matching: one pair per
-                         cell, ``term => definition``; ``(none) => definition`` is a
-                         distractor that matches nothing.
+                         cell, ``term => definition`` (the first ``=>`` splits, so a term
+                         cannot hold one); ``(none) => definition`` is a distractor that
+                         matches nothing.
 feedback_1 ... no        feedback shown to a learner who picked that choice
 feedback_8
 weights        no        for imported partial-credit items: one percent per choice, in
@@ -57,6 +58,7 @@ from typing import Any
 from quizzes.formats.common import (
     DIFFICULTIES,
     STEM_FORMATS,
+    FormatError,
     ParseResult,
     Unsupported,
     apply_tags,
@@ -128,7 +130,7 @@ def _column_name(header: str) -> str:
 def _unescape_cell(cell: str) -> str:
     if _ESCAPED_FORMULA.match(cell):
         cell = cell[1:]
-    return cell.strip()
+    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _escape_cell(cell: str) -> str:
@@ -388,6 +390,11 @@ def _row(q: dict[str, Any], width: int) -> dict[str, str]:
     }
     texts: list[tuple[str, str]] = []
     if q["type"] == "matching":
+        if any(_PAIR in p["prompt"] or p["prompt"].lower() == _NO_TERM for p in q["pairs"]):
+            raise FormatError(
+                f"cannot write question {q['key']!r}: a matching term holds '=>' or is "
+                f"{_NO_TERM!r}, which the CSV layout reads differently"
+            )
         texts = [(f"{p['prompt']} {_PAIR} {p['answer']}", "") for p in q["pairs"]]
         texts += [(f"{_NO_TERM} {_PAIR} {d}", "") for d in q["distractors"]]
     elif q["type"] == "true_false":

@@ -11,9 +11,11 @@ reports an error with its line.
   marker take the stem's. A stem in ``[moodle]`` (Moodle's auto-format, the default) is read
   as ``html`` if it holds an HTML tag, else as ``plain`` (see ``common.from_auto_format``).
 - Escapes: ``\\~ \\= \\# \\{ \\} \\:`` give the character, ``\\n`` a newline, ``\\\\`` a
-  backslash. A backslash before anything else is kept as written, with a warning (LaTeX
-  such as ``\\(x\\)`` keeps working). In every format but Markdown a line break in the file is
-  a space, as in the PEG.js grammar; write ``\\n`` for a new line.
+  backslash, and ``\\>`` a ``>`` (ours: the writer uses it in a matching prompt that holds
+  ``->``; Moodle splits such a pair right and shows the backslash). A backslash before
+  anything else is kept as written, with a warning (LaTeX such as ``\\(x\\)`` keeps working).
+  In every format but Markdown a line break in the file is a space, as in the PEG.js grammar;
+  write ``\\n`` for a new line.
 - ``{=right ~wrong}``: single answer. ``{~%50%a ~%50%b ~%-100%c}`` (no ``=``): multiple
   response, as Moodle reads it. ``#text`` after an answer is its feedback; ``####text``, last
   in the braces, the general feedback (our ``rationale``).
@@ -508,7 +510,7 @@ class _Reader:
 
         def unescape(found: re.Match[str]) -> str:
             ch = found.group(1)
-            if ch in "~=#{}:\\":
+            if ch in "~=#{}:\\>":
                 return ch
             if ch == "n":
                 return "\n"
@@ -594,7 +596,8 @@ def write_question(q: dict[str, Any]) -> str:
             body.append(f"\t{mark}{_answer_text(c['text'], marker)}{feedback(c['feedback'])}")
     elif q["type"] == "matching":
         for p in q["pairs"]:
-            body.append(f"\t={_answer_text(p['prompt'], marker)} -> {_escape(p['answer'])}")
+            prompt = _answer_text(p["prompt"], marker).replace("->", "-\\>")
+            body.append(f"\t={prompt} -> {_escape(p['answer'])}")
         for d in q["distractors"]:
             body.append(f"\t= -> {_escape(d)}")
     elif q["type"] == "ordering":

@@ -327,6 +327,10 @@ def parse(data: bytes) -> ParseResult:
         where = f"line {line_of_offset(data, at)}" if at != -1 else "file"
         result.errors.append(Problem(where, f"XML entities are not allowed ({type(exc).__name__})"))
         return result
+    except LookupError as exc:  # an encoding Python does not know, named in <?xml ...?>
+        result = ParseResult()
+        result.errors.append(Problem("line 1", f"the XML declaration names an {exc}"))
+        return result
     except ParseError as exc:
         result = ParseResult()
         line, column = exc.position  # expat counts columns from 0

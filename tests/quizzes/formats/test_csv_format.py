@@ -4,7 +4,9 @@ import csv
 import io
 from pathlib import Path
 
-from quizzes.formats import csv_format, decode_text, parse, write
+import pytest
+
+from quizzes.formats import FormatError, csv_format, decode_text, parse, write
 
 TEMPLATE = Path(csv_format.__file__).with_name("template.csv")
 HEADER = (
@@ -283,3 +285,21 @@ def test_weights_travel_in_their_own_column():
         (True, 50),
         (False, -100),
     ]
+
+
+def test_a_matching_term_the_layout_cannot_hold_is_refused_on_writing():
+    question = {
+        "key": "m",
+        "type": "matching",
+        "stem": "Match.",
+        "pairs": [{"prompt": "A => B", "answer": "C"}, {"prompt": "D", "answer": "E"}],
+    }
+
+    with pytest.raises(FormatError, match="a matching term holds '=>'"):
+        write([question], "csv")
+
+
+def test_windows_line_breaks_inside_a_cell_become_newlines():
+    data = b'id,type,stem,correct,choice_1,choice_2\r\nq,single,"One\r\ntwo",1,A,B\r\n'
+
+    assert parse(data, "csv").questions[0]["stem"] == "One\ntwo"

@@ -285,3 +285,17 @@ def test_a_question_worth_no_points_is_read_with_a_warning():
     assert [w.message for w in result.warnings] == [
         "the question is worth 0 points: it will not count toward a score"
     ]
+
+
+def test_a_matching_prompt_holding_an_arrow_survives_writing():
+    question = {
+        "key": "arrow",
+        "type": "matching",
+        "stem": "Match.",
+        "pairs": [{"prompt": "A -> B", "answer": "C -> D"}, {"prompt": "E", "answer": "F"}],
+    }
+
+    data = write([question], "gift")
+
+    assert "\t=A -\\> B -> C -> D\n" in data.decode()
+    assert parse(data, "gift").questions[0]["pairs"] == question["pairs"]

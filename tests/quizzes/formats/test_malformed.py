@@ -198,3 +198,11 @@ def test_a_binary_file_is_refused():
 def test_an_unknown_format_name_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown format 'docx'"):
         parse(b"", "docx")
+
+
+def test_an_xml_declaration_with_an_unknown_encoding_is_an_error():
+    data = b'<?xml version="1.0" encoding="UTF-9"?>\n<quiz/>'
+
+    assert _errors(data, "moodle-xml") == [
+        ("line 1", "the XML declaration names an unknown encoding: UTF-9")
+    ]
