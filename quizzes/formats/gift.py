@@ -68,9 +68,7 @@ from quizzes.formats.common import (
     tag_strings,
     tidy_number,
 )
-from quizzes.formats.common import (
-    Unsupported as UnsupportedQuestion,
-)
+from quizzes.formats.common import Unsupported as UnsupportedQuestion
 
 _MARKER = re.compile(r"\[(html|markdown|plain|moodle)\]")
 _ESCAPE_PAIR = re.compile(r"\\.", re.S)
@@ -126,6 +124,18 @@ class _Text:
 
     def line_at(self, offset: int) -> int:
         return self._numbers[max(bisect_right(self._starts, offset) - 1, 0)]
+
+
+@dataclass
+class _Body:
+    """The answer block between a question's braces, and what its texts need to be read."""
+
+    text: _Text  # the whole question, for line numbers
+    raw: str
+    masked: str
+    start: int  # offset of the block in ``text``
+    fmt: str  # the stem's format marker, which answers without one take
+    unknown: list[str]  # unknown escapes met, for one warning per question
 
 
 class _Reader:
@@ -277,7 +287,7 @@ class _Reader:
         else:
             self.unsupported("shortanswer", title, where)
             return
-        ok = reader(q, t, body_r, body_m, body_start, stem_marker, unknown)
+        ok = reader(q, _Body(t, body_r, body_m, body_start, stem_marker, unknown))
         if unknown:
             escapes = " ".join(sorted({f"\\{c}" for c in unknown}))
             self.result.warn(where, f"unknown escape {escapes} kept as written")
@@ -328,40 +338,34 @@ class _Reader:
 
     # Answer blocks -----------------------------------------------------------------------
 
-    def split_answers(
-        self, t: _Text, body_r: str, body_m: str, body_start: int, marks: str
-    ) -> list[tuple[str, str, str, int]] | None:
+    def split_answers(self, body: _Body, marks: str) -> list[tuple[str, str, str, int]] | None:
         """Cuts the answer block at each unescaped mark: (mark, raw, masked, line) per answer."""
-        cuts = [i for i, ch in enumerate(body_m) if ch in marks]
+        cuts = [i for i, ch in enumerate(body.masked) if ch in marks]
         if not cuts:
             return []
-        lead = body_r[: cuts[0]]
+        lead = body.raw[: cuts[0]]
         if lead.strip():
             self.result.error(
-                f"line {t.line_at(body_start)}",
+                f"line {body.text.line_at(body.start)}",
                 f"text {excerpt(lead, 30)!r} before the first answer: each answer starts with "
                 + " or ".join(marks),
             )
             return None
         answers = []
         for i, cut in enumerate(cuts):
-            end = cuts[i + 1] if i + 1 < len(cuts) else len(body_r)
+            end = cuts[i + 1] if i + 1 < len(cuts) else len(body.raw)
+            line = body.text.line_at(body.start + cut)
             answers.append(
-                (
-                    body_m[cut],
-                    body_r[cut + 1 : end],
-                    body_m[cut + 1 : end],
-                    t.line_at(body_start + cut),
-                )
+                (body.masked[cut], body.raw[cut + 1 : end], body.masked[cut + 1 : end], line)
             )
         return answers
 
-    def read_multichoice(self, q, t, body_r, body_m, body_start, fmt, unknown) -> bool:
-        answers = self.split_answers(t, body_r, body_m, body_start, "~=")
+    def read_multichoice(self, q: dict[str, Any], body: _Body) -> bool:
+        answers = self.split_answers(body, "~=")
         if answers is None:
             return False
         ok = True
-        equals = 0
+        marks = []
         for mark, a_raw, a_masked, line in answers:
             weight = None
             stripped = a_masked.lstrip()
@@ -378,50 +382,51 @@ class _Reader:
             hash_at = text_m.find("#")
             feedback = ""
             if hash_at != -1:
-                feedback, _ = self.text_with_format(text_raw[hash_at + 1 :], fmt, unknown)
+                feedback = self.answer_text(text_raw[hash_at + 1 :], body)
                 text_raw = text_raw[:hash_at]
-            text, _ = self.text_with_format(text_raw, fmt, unknown)
-            if mark == "=":
-                equals += 1
-                correct = weight is None or weight == 100
-            else:
-                correct = weight is not None and weight > 0
-            q["choices"].append(choice(text, correct, weight, feedback))
-            q["choices"][-1]["_mark"] = mark
+            text = self.answer_text(text_raw, body)
+            marks.append(mark)
+            q["choices"].append(choice(text, False, weight, feedback))
         if not ok:
             return False
-        if equals:
-            q["type"] = "single"
-            # A "~%100%" choice is as right as an "=" one in a single-answer question.
-            for c in q["choices"]:
-                c["correct"] = (c["_mark"] == "=" and c["correct"]) or c["weight"] == 100
-            weighted = any(c["weight"] is not None for c in q["choices"])
-            right = sum(1 for c in q["choices"] if c["correct"])
-            if right > 1:
-                self.result.error(
-                    f"line {q['line']}",
-                    f"{right} answers are marked correct (=) in a single-answer question"
-                    + ("" if weighted else " with no weights")
-                    + ": keep one '=', or write the right answers as ~%50% weights to make a "
-                    "multiple-response question",
-                )
-                return False
-        else:
+        if "=" not in marks:
+            # Moodle: without an "=" answer, a multiple-response question; right = weighted.
             q["type"] = "multiple"
-        for c in q["choices"]:
-            del c["_mark"]
+            for c in q["choices"]:
+                c["correct"] = c["weight"] is not None and c["weight"] > 0
+            return True
+        q["type"] = "single"
+        for c, mark in zip(q["choices"], marks, strict=True):
+            c["correct"] = mark == "=" or c["weight"] == 100  # "~%100%" is as right as "="
+            if mark == "=" and c["weight"] not in (None, 100):
+                self.result.warn(
+                    f"line {q['line']}",
+                    f"'=%{format_number(c['weight'])}%' counts as 100%: in a single-answer "
+                    "question '=' marks the right answer; give partial credit with '~%50%'",
+                )
+                c["weight"] = 100
+        right = sum(1 for c in q["choices"] if c["correct"])
+        if right > 1:
+            weighted = any(c["weight"] is not None for c in q["choices"])
+            self.result.error(
+                f"line {q['line']}",
+                f"{right} answers are marked correct (=) in a single-answer question"
+                + ("" if weighted else " with no weights")
+                + ": keep one '=', or write the right answers as ~%50% weights to make a "
+                "multiple-response question",
+            )
+            return False
         return True
 
-    def read_truefalse(self, q, t, body_r, body_m, body_start, fmt, unknown) -> bool:
-        parts_m = body_m.split("#", 2)
-        cuts, at = [], 0
+    def read_truefalse(self, q: dict[str, Any], body: _Body) -> bool:
+        parts_m = body.masked.split("#", 2)
+        parts, at = [], 0
         for part in parts_m:
-            cuts.append((at, at + len(part)))
+            parts.append(body.raw[at : at + len(part)])
             at += len(part) + 1
-        parts = [body_r[a:b] for a, b in cuts]
         is_true = _TF[parts_m[0].strip()]
-        wrong = self.text_with_format(parts[1], fmt, unknown)[0] if len(parts) > 1 else ""
-        right = self.text_with_format(parts[2], fmt, unknown)[0] if len(parts) > 2 else ""
+        wrong = self.answer_text(parts[1], body) if len(parts) > 1 else ""
+        right = self.answer_text(parts[2], body) if len(parts) > 2 else ""
         q["type"] = "true_false"
         q["choices"] = [
             choice("True", is_true, None, right if is_true else wrong),
@@ -429,8 +434,8 @@ class _Reader:
         ]
         return True
 
-    def read_pairs(self, q, t, body_r, body_m, body_start, fmt, unknown):
-        answers = self.split_answers(t, body_r, body_m, body_start, "=")
+    def read_pairs(self, body: _Body) -> list[tuple[str, str]] | None:
+        answers = self.split_answers(body, "=")
         if answers is None:
             return None
         pairs = []
@@ -439,28 +444,28 @@ class _Reader:
             if arrow == -1:
                 self.result.error(f"line {line}", "a matching answer needs 'prompt -> answer'")
                 return None
-            prompt, _ = self.text_with_format(a_raw[:arrow], fmt, unknown)
-            answer = self.plain(a_raw[arrow + 2 :], unknown, fmt)
-            pairs.append((prompt, answer, line))
+            prompt = self.answer_text(a_raw[:arrow], body)
+            pairs.append((prompt, self.plain(a_raw[arrow + 2 :], body.unknown, body.fmt)))
         return pairs
 
-    def read_matching(self, q, t, body_r, body_m, body_start, fmt, unknown) -> bool:
-        pairs = self.read_pairs(q, t, body_r, body_m, body_start, fmt, unknown)
+    def read_matching(self, q: dict[str, Any], body: _Body) -> bool:
+        pairs = self.read_pairs(body)
         if pairs is None:
             return False
         q["type"] = "matching"
-        for prompt, answer, _ in pairs:
+        for prompt, answer in pairs:
             if prompt:
                 q["pairs"].append({"prompt": prompt, "answer": answer})
             else:
                 q["distractors"].append(answer)
         return True
 
-    def read_ordering_pairs(self, q, t, body_r, body_m, body_start, fmt, unknown) -> bool:
-        pairs = self.read_pairs(q, t, body_r, body_m, body_start, fmt, unknown)
+    def read_ordering_pairs(self, q: dict[str, Any], body: _Body) -> bool:
+        """Our ordering form: ``// type: ordering`` above ``{=1 -> first =2 -> second}``."""
+        pairs = self.read_pairs(body)
         if pairs is None:
             return False
-        positions = sorted((p for p, _, _ in pairs), key=lambda p: (len(p), p))
+        positions = sorted((p for p, _ in pairs), key=lambda p: (len(p), p))
         if positions != [str(i) for i in range(1, len(pairs) + 1)]:
             self.result.error(
                 f"line {q['line']}",
@@ -469,24 +474,23 @@ class _Reader:
             )
             return False
         q["type"] = "ordering"
-        for _, answer, _ in sorted(pairs, key=lambda p: int(p[0])):
-            q["choices"].append(choice(answer))
+        q["choices"] = [choice(step) for _, step in sorted(pairs, key=lambda p: int(p[0]))]
         return True
 
-    def read_ordering_plugin(self, q, t, body_r, body_m, body_start, fmt, unknown) -> bool:
+    def read_ordering_plugin(self, q: dict[str, Any], body: _Body) -> bool:
         """Moodle's ordering plugin: ``{>N [ALL|RANDOM..] [VERTICAL..] [grading..]`` + items.
 
         The items are raw lines, one per item, without escapes, as the plugin reads them.
         """
-        header, _, items = body_r.strip()[1:].partition("\n")
-        items_list = [line.strip() for line in items.split("\n") if line.strip()]
+        header, _, items = body.raw.strip()[1:].partition("\n")
+        steps = [line.strip() for line in items.split("\n") if line.strip()]
         q["type"] = "ordering"
-        q["choices"] = [choice(item) for item in items_list]
+        q["choices"] = [choice(step) for step in steps]
         count = re.match(r"\s*(\d+)", header)
-        if count and 2 < int(count.group(1)) < len(items_list):
+        if count and 2 < int(count.group(1)) < len(steps):
             self.result.warn(
                 f"line {q['line']}",
-                f"Moodle showed {count.group(1)} of the {len(items_list)} items; "
+                f"Moodle showed {count.group(1)} of the {len(steps)} items; "
                 "every item will be used",
             )
         return True
@@ -502,6 +506,9 @@ class _Reader:
             fmt = found.group(1)
             raw = raw[found.end() :]
         return self.plain(raw, unknown, fmt), fmt
+
+    def answer_text(self, raw: str, body: _Body) -> str:
+        return self.text_with_format(raw, body.fmt, body.unknown)[0]
 
     def plain(self, raw: str, unknown: list[str], fmt: str = "moodle") -> str:
         raw = raw.strip()

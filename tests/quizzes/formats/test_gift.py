@@ -299,3 +299,16 @@ def test_a_matching_prompt_holding_an_arrow_survives_writing():
 
     assert "\t=A -\\> B -> C -> D\n" in data.decode()
     assert parse(data, "gift").questions[0]["pairs"] == question["pairs"]
+
+
+def test_a_weight_after_an_equals_sign_counts_as_full_marks_with_a_warning():
+    result = _gift("Which?{=%50%A ~B}")
+
+    assert [(c["correct"], c["weight"]) for c in result.questions[0]["choices"]] == [
+        (True, None),
+        (False, None),
+    ]
+    assert [w.message for w in result.warnings] == [
+        "'=%50%' counts as 100%: in a single-answer question '=' marks the right answer; "
+        "give partial credit with '~%50%'"
+    ]
