@@ -36,7 +36,8 @@ Extensions, all in comment lines (Moodle ignores what it does not know):
   ``critical:true`` (see ``common``). Without ``[id:]`` the title is the key, and without a
   title a hash of the stem.
 - ``// meta: points=2`` carries the points (Moodle's GIFT has no default mark). The reader
-  also accepts ``difficulty=`` and ``critical=`` there.
+  also accepts ``difficulty=`` and ``critical=`` there, and tags as
+  ``// tags: objective:x;procedure:y``.
 - Ordering has no portable GIFT syntax (Moodle's ordering plugin reads ``{>N ...}`` followed
   by one raw item per line, with no escapes and no feedback, and older Moodles read that as a
   short answer). So an ordering question is written as the line ``// type: ordering`` above a
@@ -320,6 +321,8 @@ class _Reader:
                     self.result.warn(where, f"unknown '// type: {value.strip()}' ignored")
             elif sep and label == "meta":
                 self.read_meta(q, value, where)
+            elif sep and label == "tags":
+                tags += [tag.strip() for tag in re.split(r"[;,]", value) if tag.strip()]
         apply_tags(q, tags, self.result.warn, where)
         return "id" if explicit_key else "stem"
 

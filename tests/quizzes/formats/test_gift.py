@@ -312,3 +312,12 @@ def test_a_weight_after_an_equals_sign_counts_as_full_marks_with_a_warning():
         "'=%50%' counts as 100%: in a single-answer question '=' marks the right answer; "
         "give partial credit with '~%50%'"
     ]
+
+
+def test_a_tags_comment_line_is_read_too():
+    q = _one(
+        "// tags: objective:level-check; risk:wrong-level\n// meta: critical=yes\nWhich?{=A ~B}"
+    )
+
+    assert q["tags"] == {"objective": ["level-check"], "risk": ["wrong-level"]}
+    assert q["critical"] is True
