@@ -31,19 +31,28 @@ reports an error with its line.
 Extensions, all in comment lines (Moodle ignores what it does not know):
 
 - ``// [id:found-001] [tag:objective:miss-definition] [tag:difficulty:hard]`` carries the key
-  and the tags. This is Moodle's own syntax (since Moodle 3.6), so both survive a trip through
-  Moodle. Difficulty and critical travel as the reserved tags ``difficulty:<level>`` and
-  ``critical:true`` (see ``common``). Without ``[id:]`` the title is the key, and without a
-  title a hash of the stem.
+  and the tags. This is the syntax Moodle's own GIFT importer and exporter use for the
+  idnumber and the tags, so both survive a trip through Moodle. Difficulty and critical
+  travel as the reserved tags ``difficulty:<level>`` and ``critical:true`` (see ``common``).
+  Without ``[id:]`` the title is the key, and without a title a hash of the stem.
 - ``// meta: points=2`` carries the points (Moodle's GIFT has no default mark). The reader
   also accepts ``difficulty=`` and ``critical=`` there, and tags as
   ``// tags: objective:x;procedure:y``.
-- Ordering has no portable GIFT syntax (Moodle's ordering plugin reads ``{>N ...}`` followed
-  by one raw item per line, with no escapes and no feedback, and older Moodles read that as a
-  short answer). So an ordering question is written as the line ``// type: ordering`` above a
-  matching block whose prompts are the positions: ``{=1 -> first step =2 -> second step}``.
-  Moodle imports it as a matching question (positions to steps); this reader turns it back
-  into an ordering question. The plugin's ``{>N ...}`` form is read too.
+- Ordering has no portable GIFT syntax (Moodle's ordering question type reads ``{>N ...}``
+  followed by one raw item per line, with no escapes and no feedback, and a Moodle without
+  that type reads it as a short answer). So an ordering question is written as the line
+  ``// type: ordering`` above a matching block whose prompts are the positions:
+  ``{=1 -> first step =2 -> second step}``. Moodle imports it as a matching question
+  (positions to steps); this reader turns it back into an ordering question. The ``{>N ...}``
+  form is read too.
+
+Writing gives each question its comment lines, then ``::title::`` (the key when there is no
+title), the stem with its format marker (``[markdown]``, ``[html]`` or ``[plain]``; answers
+and feedback take it), and the answers one per line, with every line break written ``\\n`` so
+that a question is one block. GIFT cannot carry files (a ``@@PLUGINFILE@@`` reference stays as
+text), feedback on ordering steps, or a return to "no category" other than an empty
+``$CATEGORY:`` line; a multiple-response question without weights is written with Moodle's
+usual ones (``common.default_weights``).
 """
 
 from __future__ import annotations
