@@ -27,7 +27,7 @@ fill the rest through :func:`normalise_question`::
 Conventions shared by the formats:
 
 - Texts are stripped of surrounding white space (an XML answer padded with newlines, a CSV cell
-  with a trailing space) and their line breaks are ``\n``. Compare texts so normalised
+  with a trailing space) and their line breaks are ``\\n``. Compare texts so normalised
   (``normalise_question`` does it) when deciding whether a question changed.
 - ``weight`` is a percent of the question's points, -100 to 100. Within a question either every
   choice has a weight or none has. A single-answer question whose weights only say "right"
