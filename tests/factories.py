@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from quizzes.models import Choice, DrawRule, Question, QuestionBank, Quiz
+from quizzes.models import Choice, DrawRule, Question, QuestionBank, Quiz, Tag
 from quizzes.services import question_record_version
 from training.models import Course, Enrolment, Lesson
 from training.roles import ADMINISTRATORS, EDUCATORS, roles_ensure
@@ -49,6 +49,15 @@ class BankFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"bank-{n}")
     name = factory.Sequence(lambda n: f"MISS bank {n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["kind", "value"]
+
+    kind = Tag.Kind.TOPIC
+    value = factory.Sequence(lambda n: f"topic-{n}")
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):
@@ -114,6 +123,12 @@ class QuestionFactory(factory.django.DjangoModelFactory):
         )
         self.refresh_from_db()
 
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        """`QuestionFactory(tags=[tag])` tags the question (draw rules filter on tags)."""
+        if create and extracted:
+            self.tags.set(extracted)
+
 
 class QuizFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -137,6 +152,21 @@ def quiz_with_questions(n: int = 5, **quiz_kwargs) -> Quiz:
         QuestionFactory(bank=bank)
     quiz = QuizFactory(**quiz_kwargs)
     DrawRule.objects.create(quiz=quiz, bank=bank, count=n)
+    return quiz
+
+
+EVERY_TYPE = ["single", "multiple", "true_false", "ordering", "matching"]
+
+
+def quiz_with_every_type(**quiz_kwargs) -> Quiz:
+    """One question of each type, in this order: single, multiple, true/false, ordering,
+    matching (questions are not shuffled unless the caller asks)."""
+    bank = BankFactory()
+    for index, qtype in enumerate(EVERY_TYPE, start=1):
+        QuestionFactory(bank=bank, type=qtype, key=f"{index}-{qtype}")
+    quiz_kwargs.setdefault("shuffle_questions", False)
+    quiz = QuizFactory(**quiz_kwargs)
+    DrawRule.objects.create(quiz=quiz, bank=bank)
     return quiz
 
 
