@@ -127,6 +127,17 @@ def curriculum_problems(cur: Curriculum) -> list[str]:
     return problems
 
 
+def lesson_objectives(meta: dict) -> list[dict]:
+    """Objectives as ``{"id", "text"}``: the id is the slug questions carry as ``objective:``."""
+    result = []
+    for item in meta.get("objectives") or []:
+        if isinstance(item, dict):
+            result.append({"id": str(item.get("id") or ""), "text": str(item.get("text") or "")})
+        else:
+            result.append({"id": "", "text": str(item)})
+    return result
+
+
 def _quiz_upsert(spec: dict, banks: dict[str, QuestionBank]) -> Quiz:
     quiz, _ = Quiz.objects.update_or_create(
         slug=spec["slug"],
@@ -251,7 +262,7 @@ def load_curriculum(root: Path | None = None) -> LoadReport:
                     "position": lesson_position,
                     "title": meta.get("title") or slug,
                     "body": body,
-                    "objectives": meta.get("objectives") or [],
+                    "objectives": lesson_objectives(meta),
                     "key_points": meta.get("key_points") or [],
                     "seed_topics": meta.get("seed_topics") or [],
                     "diagrams": [cur.diagrams[name] for name in meta.get("diagrams") or []],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 
 from quizzes.models import Question, Tag
 from quizzes.services import question_data_problems
@@ -53,6 +53,16 @@ def test_every_lesson_is_complete(slug):
     assert "does not replace" in body, f"{path.name}: no local-policy disclaimer"
 
 
+def test_every_objective_is_asked_by_a_question_of_its_lesson_and_no_question_strays():
+    for slug, (path, meta, _) in CURRICULUM.lessons.items():
+        objective_ids = {o["id"] for o in meta["objectives"]}
+        assert all(objective_ids), f"{path.name}: every objective needs an id"
+        bank = CURRICULUM.banks[slug][1]["questions"]
+        asked = {tag for q in bank for tag in q["tags"]["objective"]}
+        assert objective_ids - asked == set(), f"{path.name}: objectives no question asks"
+        assert asked - objective_ids == set(), f"{slug}: questions tagged with unknown objectives"
+
+
 def test_every_knowledge_check_can_draw_its_questions():
     for path, meta, _ in CURRICULUM.lessons.values():
         for rule in meta["knowledge_check"]["draw"]:
@@ -85,9 +95,9 @@ def test_every_critical_item_is_in_a_final_assessment():
     always_drawn = set()
     for course in CURRICULUM.courses:
         for rule in course["final_assessment"]["draw"]:
-            if rule.get("count") is None and not rule.get("tag"):
-                if rule.get("critical") in ("only", "any", None):
-                    always_drawn.add(rule["bank"])
+            every = rule.get("count") is None and not rule.get("tag")
+            if every and rule.get("critical") in ("only", "any", None):
+                always_drawn.add(rule["bank"])
     missing = [q["key"] for bank, q in QUESTIONS if q.get("critical") and bank not in always_drawn]
     assert missing == []
 
@@ -106,7 +116,7 @@ def test_every_diagram_exists_is_valid_svg_and_has_alt_text():
         assert len(str(meta.get("alt") or "").split()) >= 8, f"{name} needs real alt text"
         assert meta.get("caption"), f"{name} has no caption"
         text = path.read_text(encoding="utf-8")
-        assert "<script" not in text and "href=\"http" not in text
+        assert "<script" not in text and 'href="http' not in text
     used = {d for _, meta, _ in CURRICULUM.lessons.values() for d in meta.get("diagrams") or []}
     assert set(diagrams) <= used, f"diagrams no lesson shows: {sorted(set(diagrams) - used)}"
 
@@ -123,7 +133,9 @@ def test_the_topic_list_names_every_bullet_of_the_seed():
 
 
 def test_every_seed_topic_is_taught_by_a_lesson_and_asked_by_three_questions():
-    taught = Counter(t for _, meta, _ in CURRICULUM.lessons.values() for t in meta.get("seed_topics") or [])
+    taught = Counter(
+        t for _, meta, _ in CURRICULUM.lessons.values() for t in meta.get("seed_topics") or []
+    )
     asked = Counter(t for _, q in QUESTIONS for t in (q.get("tags") or {}).get("topic") or [])
     uncovered = [
         f"{t['id']} (lessons {taught[t['id']]}, questions {asked[t['id']]})"
