@@ -211,6 +211,24 @@ class QuestionAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_deleted_objects(self, objs, request):
+        """The delete confirmation names each used question once, with what to do instead,
+        rather than listing every attempt row that protects it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        used = list(
+            Question.objects.filter(pk__in=[o.pk for o in objs])
+            .filter(pk__in=AttemptQuestion.objects.values("question_id"))
+            .values_list("key", flat=True)
+        )
+        if used:
+            protected = [
+                f"{key}: used in attempts, so it can only be retired (untick Active)"
+                for key in used
+            ]
+            if super().has_delete_permission(request):
+                perms_needed = {p for p in perms_needed if p != Question._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
+
     def delete_queryset(self, request, queryset):
         used = queryset.filter(pk__in=AttemptQuestion.objects.values("question_id"))
         if used.exists():
