@@ -42,3 +42,16 @@ def course_with_quiz(db, learner):
     course.save()
     factories.EnrolmentFactory(user=learner, course=course)
     return course
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file database (WAL, busy timeout) like production, not in memory:
+    an in-memory database shared between threads fails at once with "table is locked" where
+    the real one waits, so the concurrency tests would test the wrong thing."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
