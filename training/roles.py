@@ -26,6 +26,8 @@ def roles_ensure() -> None:
                 educator_codenames.append((app, f"{action}_{model}"))
     for app, models in EDUCATOR_VIEW_ONLY.items():
         educator_codenames.extend((app, f"view_{model}") for model in models)
+    # A correction is a new record with a reason; educators and administrators may make one.
+    educator_codenames.append(("training", "correct_completion"))
     educator_perms = _permissions(educator_codenames)
     educators, _ = Group.objects.get_or_create(name=EDUCATORS)
     educators.permissions.set(educator_perms)
