@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection
+from django.db import connection
 from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import reverse
@@ -142,9 +141,8 @@ def test_a_learner_with_records_cannot_be_deleted_and_deactivating_keeps_them(le
 def _in_parallel(*requests):
     """Runs each request in its own thread, all at once, each on its own connection.
 
-    SQLite's shared in-memory test database answers "table is locked" at once where the file
-    database the app runs on waits (busy_timeout) and runs write transactions one at a time;
-    the thread then waits and tries the whole request again, which is what that wait does.
+    On SQLite the test database is a file, as in production (tests/conftest.py): write
+    transactions wait for each other (BEGIN IMMEDIATE, busy timeout).
     """
     start = threading.Barrier(len(requests))
     errors = []
@@ -152,14 +150,7 @@ def _in_parallel(*requests):
     def run(request):
         try:
             start.wait(timeout=10)
-            for _ in range(200):
-                try:
-                    return request()
-                except OperationalError as exc:
-                    if connection.vendor != "sqlite" or "locked" not in str(exc):
-                        raise
-                    time.sleep(0.01)
-            raise AssertionError("the database stayed locked")
+            request()
         except Exception as exc:
             errors.append(exc)
         finally:
