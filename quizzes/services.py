@@ -673,24 +673,18 @@ def practice_check(*, attempt: Attempt, position: int, now=None) -> AttemptQuest
 def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool:
     """Submits and grades the attempt once. Returns False if it was already submitted.
 
-    The state change is one conditional UPDATE, so of two parallel submissions (two tabs, a
-    double click, the sweep) exactly one grades. The questions are read FOR UPDATE and every
-    one gets a score, so an answer save running at the same moment (which only writes a row
-    without a score) is either committed first and graded, or refused. An attempt whose time
-    ran out is submitted as at its deadline.
+    The questions are read FOR UPDATE and graded, then one conditional UPDATE moves the
+    attempt out of "in progress" with its result: of two parallel submissions (two tabs, a
+    double click, the sweep) exactly one gets past it; the other's grading is rolled back.
+    Every question gets a score, so an answer save running at the same moment (it only
+    writes a row without a score) is either committed first and graded, or refused. An
+    attempt whose time ran out is submitted as at its deadline.
     """
     now = now or timezone.now()
+    state = Attempt.State.EXPIRED if expired else Attempt.State.SUBMITTED
+    submitted_at = min(now, attempt.deadline) if expired and attempt.deadline else now
+    settings = attempt.settings_snapshot
     with transaction.atomic():
-        state = Attempt.State.EXPIRED if expired else Attempt.State.SUBMITTED
-        submitted_at = min(now, attempt.deadline) if expired and attempt.deadline else now
-        won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
-            state=state, submitted_at=submitted_at
-        )
-        if not won:
-            attempt.refresh_from_db()
-            return False
-        attempt.state, attempt.submitted_at = state, submitted_at
-        settings = attempt.settings_snapshot
         questions = list(attempt.questions.select_for_update().order_by("position"))
         score = Decimal("0")
         missed_critical = []
@@ -699,21 +693,26 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
             score += aq.score
             if aq.snapshot.get("critical") and not aq.is_correct:
                 missed_critical.append(aq.position)
-        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct"])
-        attempt.score = score
-        attempt.percent = grading.percent(score, attempt.max_score)
-        attempt.critical_missed = missed_critical
-        attempt.passed = None
+        result = {
+            "score": score,
+            "percent": grading.percent(score, attempt.max_score),
+            "critical_missed": missed_critical,
+            "passed": None,  # practice never passes
+        }
         if attempt.is_graded:
-            attempt.passed = attempt.percent >= attempt.pass_mark and not (
+            result["passed"] = result["percent"] >= attempt.pass_mark and not (
                 settings.get("require_critical") and missed_critical
             )
-        Attempt.objects.filter(pk=attempt.pk).update(
-            score=attempt.score,
-            percent=attempt.percent,
-            passed=attempt.passed,
-            critical_missed=missed_critical,
+        won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+            state=state, submitted_at=submitted_at, **result
         )
+        if not won:
+            attempt.refresh_from_db()
+            return False
+        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct"])
+        attempt.state, attempt.submitted_at = state, submitted_at
+        for name, value in result.items():
+            setattr(attempt, name, value)
         attempt_submitted.send(sender=Attempt, attempt=attempt)
     return True
 

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .models import Attempt, Quiz
+from .models import Attempt, AttemptQuestion, Quiz
 from .selectors import feedback_allowed, public_question, review_question
 
 
@@ -153,16 +153,18 @@ def _attempt_post(request, attempt, questions):
 @login_required
 def attempt_answer(request, attempt_id, position):
     """Saves one answer as it is given (called by the page's script); answers JSON."""
-    attempt = _get_attempt_for(request, attempt_id)
-    aq = attempt.questions.filter(position=position).first()
+    aq = (
+        AttemptQuestion.objects.select_related("attempt")
+        .filter(attempt_id=attempt_id, attempt__user=request.user, position=position)
+        .first()
+    )
     if aq is None:
         raise Http404("No such question.")
     try:
-        raw = _raw_answer(aq.snapshot, request.POST, position)
         saved = services.attempt_answer(
-            attempt=attempt,
+            attempt=aq.attempt,
             position=position,
-            raw=raw,
+            raw=_raw_answer(aq.snapshot, request.POST, position),
             sequence=_sequence(request.POST, position),
             question=aq,
         )

@@ -56,13 +56,13 @@ def test_quiz_page_and_submission_queries_do_not_grow_with_questions(
     quiz = factories.quiz_with_questions(size)
     attempt = attempt_start(quiz=quiz, user=learner)
     client.force_login(learner)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 200
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(13):
         response = client.post(reverse("quizzes:submit", args=[attempt.pk]))
     assert response.status_code == 302
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.SUBMITTED
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 200
 
 
@@ -74,7 +74,7 @@ def test_saving_one_answer_runs_a_fixed_number_of_queries(
     attempt = attempt_start(quiz=quiz, user=learner)
     key = attempt.questions.get(position=1).snapshot["items"][0]["key"]
     client.force_login(learner)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = client.post(
             reverse("quizzes:answer", args=[attempt.pk, 1]), {"q1": key, "seq1": 0}
         )
