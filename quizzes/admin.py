@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from . import services
+from . import import_views, services
+from .importing import FORMAT_NAMES
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -22,9 +24,13 @@ from .models import (
 
 @admin.register(QuestionBank)
 class QuestionBankAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "question_count"]
+    list_display = ["name", "slug", "question_count", "export_links"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_urls(self):
+        # Import (with preview), the CSV template and export: quizzes/import_views.py.
+        return import_views.admin_urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n=Count("questions"))
@@ -32,6 +38,17 @@ class QuestionBankAdmin(admin.ModelAdmin):
     @admin.display(description="Questions", ordering="n")
     def question_count(self, obj):
         return obj.n
+
+    @admin.display(description="Export")
+    def export_links(self, obj):
+        return format_html_join(
+            " · ",
+            '<a href="{}" aria-label="Export {} as {}">{}</a>',
+            (
+                (reverse("admin:quizzes_questionbank_export", args=[obj.pk, fmt]), obj, name, name)
+                for fmt, name in FORMAT_NAMES.items()
+            ),
+        )
 
 
 @admin.register(Tag)
