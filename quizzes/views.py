@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -67,6 +70,14 @@ def _sequence(data, position: int) -> int:
         return -1
 
 
+def _seconds_left(attempt) -> int | None:
+    """Whole seconds to the deadline by the server's clock, rounded up: the countdown runs
+    from this, not from the learner's own clock, which may be wrong."""
+    if attempt.deadline is None:
+        return None
+    return max(0, math.ceil((attempt.deadline - timezone.now()).total_seconds()))
+
+
 def _render_attempt(request, attempt, questions, *, raws=None, errors=None, problem="", status=200):
     raws, errors = raws or {}, errors or {}
     practice = attempt.mode == Attempt.Mode.PRACTICE
@@ -85,6 +96,7 @@ def _render_attempt(request, attempt, questions, *, raws=None, errors=None, prob
         "errors": errors,
         "problem": problem,
         "practice": practice,
+        "seconds_left": _seconds_left(attempt),
     }
     return render(request, "quizzes/attempt.html", context, status=status)
 

@@ -88,7 +88,9 @@
 
   var timer = document.querySelector(".countdown");
   if (timer) {
-    var deadline = new Date(timer.getAttribute("data-deadline")).getTime();
+    // Counted from the seconds the server said were left, so a wrong clock on the learner's
+    // computer cannot end the countdown early (and reload the page again and again).
+    var deadline = Date.now() + 1000 * parseInt(timer.getAttribute("data-seconds-left"), 10);
     var value = timer.querySelector(".countdown-value");
     var announce = timer.querySelector(".countdown-announce");
     var warned = {};

@@ -43,6 +43,8 @@ def test_the_server_sets_the_deadline_and_the_page_counts_down_to_it(learner_cli
         html = learner_client.get(reverse("quizzes:attempt", args=[timed.pk])).text
     assert 'role="timer"' in html
     assert 'data-deadline="2026-03-02T09:30:00+00:00"' in html
+    # The countdown runs from the server's clock, not the learner's (which may be wrong).
+    assert 'data-seconds-left="1500"' in html
 
 
 def test_an_untimed_attempt_has_no_countdown(learner_client, learner):
