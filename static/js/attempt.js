@@ -29,9 +29,13 @@
     if (!seq) { return; }
     if (fieldset.getAttribute("data-type") === "ordering") {
       var selects = fieldset.querySelectorAll("select");
-      var filled = Array.prototype.filter.call(selects, function (s) { return s.value; });
-      if (filled.length && filled.length < selects.length) {
+      var places = Array.prototype.map.call(selects, function (s) { return s.value; }).filter(Boolean);
+      if (places.length && places.length < selects.length) {
         setState(fieldset, "Give every step a place to save this answer.", "");
+        return;
+      }
+      if (new Set(places).size < places.length) {
+        setState(fieldset, "Give every step a different place to save this answer.", "");
         return;
       }
     }
@@ -56,12 +60,13 @@
         setState(fieldset, "Saved.", "ok");
         updateCount();
       } else {
-        fieldset.removeAttribute("data-pending");
         setState(fieldset, result.body.error || "Not saved.", "bad");
         if (result.status === 409 && /Time is up|already been submitted/.test(result.body.error || "")) {
           window.location.reload();
         }
       }
+      // A change made while this save was on its way is newer: send it, whatever this
+      // save's outcome.
       if (fieldset.getAttribute("data-pending") === "1") { saveQuestion(fieldset); }
     }).catch(function () {
       fieldset.removeAttribute("data-saving");
