@@ -166,6 +166,8 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
                 "html": str(render_inline(c.text)),
                 "answer": answer_keys[c.match_text.strip()],
                 "feedback_html": str(render_markdown(c.feedback)) if c.feedback else "",
+                "image": _image_url(c.image),
+                "image_alt": c.image_alt,
             }
             for c in prompts
         ]

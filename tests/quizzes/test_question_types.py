@@ -159,3 +159,27 @@ def test_images_with_their_alt_text_reach_the_attempt_page_and_the_review(
     review = client.get(reverse("quizzes:result", args=[attempt.pk])).text
     assert 'alt="C-arm positioned for a lateral view"' in review
     assert 'alt="A 18 mm tubular retractor"' in review
+
+
+def test_a_matching_prompts_image_reaches_the_page_and_the_review(
+    client, learner, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    bank = factories.BankFactory()
+    question = factories.QuestionFactory(bank=bank, type=Question.Type.MATCHING)
+    prompt = question.choices.get(text="Shielding")
+    prompt.image = SimpleUploadedFile("apron.gif", GIF, content_type="image/gif")
+    prompt.image_alt = "A lead apron on its hanger"
+    prompt.save()
+    question_record_version(
+        question=Question.objects.prefetch_related("choices").get(pk=question.pk)
+    )
+    attempt = attempt_start(quiz=factories.QuizFactory(bank=bank), user=learner)
+    client.force_login(learner)
+    assert (
+        'alt="A lead apron on its hanger"'
+        in client.get(reverse("quizzes:attempt", args=[attempt.pk])).text
+    )
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    review = client.get(reverse("quizzes:result", args=[attempt.pk])).text
+    assert 'alt="A lead apron on its hanger"' in review
