@@ -64,6 +64,7 @@ class CourseProgress:
     assignment_id: int | None = None
     due_at: datetime | None = None
     counts_from: datetime | None = None
+    renewal_open: bool = False
     started: bool = False
     status: str = Status.NOT_STARTED
 
@@ -73,7 +74,13 @@ class CourseProgress:
 
     @property
     def requirements_met(self) -> bool:
+        """Every requirement met in the current cycle (see cycle_start)."""
         return self.steps_total > 0 and self.steps_done == self.steps_total
+
+    @property
+    def completes_now(self) -> bool:
+        """Whether a new Completion is due: requirements met, and none held or renewal open."""
+        return self.requirements_met and (self.completion is None or self.renewal_open)
 
     @property
     def renewing(self) -> bool:
@@ -115,6 +122,18 @@ def counts_from(completion: Completion | None) -> datetime | None:
     if completion.expires_at is None:
         return NEVER
     return max(completion.completed_at, completion.expires_at - timedelta(days=RENEWAL_WINDOW_DAYS))
+
+
+def cycle_start(completion: Completion | None, now: datetime) -> datetime | None:
+    """From when requirements count in the learner's current cycle: the renewal once its
+    window is open, else the cycle that earned the current completion (so a completed
+    course shows its lessons and assessments done). Needs ``completion.renews`` loaded."""
+    if completion is None:
+        return None
+    renewal = counts_from(completion)
+    if renewal <= now:
+        return renewal
+    return counts_from(completion.renews) if completion.renews_id else None
 
 
 def status_for(*, completion, due_at, started: bool, now: datetime) -> str:
@@ -221,7 +240,8 @@ def progress_table(
             key = (user_id, course.pk)
             p = CourseProgress(course=course, user_id=user_id)
             p.completion = completions.get(key)
-            p.counts_from = since = counts_from(p.completion)
+            p.counts_from = since = cycle_start(p.completion, now)
+            p.renewal_open = p.completion is not None and counts_from(p.completion) <= now
             states = lesson_states.get(key, [])
             p.lessons_done = {
                 lesson_id

@@ -71,6 +71,7 @@ def current_completion(*, user, course: Course) -> Completion | None:
     return (
         current_completions()
         .filter(user=user, course=course)
+        .select_related("renews")
         .order_by("-completed_at", "-pk")
         .first()
     )
@@ -141,7 +142,7 @@ def completion_record_if_met(*, user, course: Course, now=None) -> Completion | 
     now = now or timezone.now()
     enrolment = _enrolment_locked(user=user, course=course)
     progress = progress_for(user, [course], now=now)[course.pk]
-    if not progress.requirements_met:
+    if not progress.completes_now:
         return None
     since = progress.counts_from
     passes = Attempt.objects.filter(

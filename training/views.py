@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ from .forms import (
     MembersUploadForm,
 )
 from .models import Assignment, Cohort, CohortMembership, Completion, Course, Lesson, LessonProgress
-from .progress import Status, counts_from, learner_courses, progress_for, progress_table
+from .progress import Status, cycle_start, learner_courses, progress_for, progress_table
 
 
 def _get_course_for(request, slug) -> Course:
@@ -112,7 +113,8 @@ def lesson_detail(request, slug, lesson_slug):
     # A lesson done before a renewal window opened must be done again (progress.counts_from).
     since = None
     if progress.completed_at is not None:
-        since = counts_from(services.current_completion(user=request.user, course=course))
+        current = services.current_completion(user=request.user, course=course)
+        since = cycle_start(current, timezone.now())
     siblings = list(course.lessons.order_by("position").values_list("slug", "title"))
     index = [s for s, _ in siblings].index(lesson.slug)
     context = {

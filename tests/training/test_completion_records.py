@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -201,3 +201,24 @@ def test_the_last_two_requirements_met_in_parallel_requests_write_one_completion
     assert Completion.objects.filter(user=learner, course=course).count() == 1
     completion = Completion.objects.get()
     assert completion.attempt_ids == [str(attempt.pk)]
+
+
+def test_a_completed_course_shows_its_lessons_and_assessment_done_until_renewal_opens(
+    learner_client, learner
+):
+    course = course_to_complete(lessons=2, recertification_months=12)
+    services.enrol(user=learner, course=course)
+    complete(learner, course)
+    lesson = course.lessons.first()
+    assert "Lesson complete." in learner_client.get(lesson.get_absolute_url()).text
+    page = learner_client.get(course.get_absolute_url()).text
+    assert "You have passed the final assessment." in page
+    assert page.count(">Done</span>") == 2
+
+    expires_at = Completion.objects.get().expires_at
+    with time_machine.travel(expires_at - timedelta(days=10)):
+        learner_client.force_login(learner)
+        assert "Mark complete" in learner_client.get(lesson.get_absolute_url()).text
+        page = learner_client.get(course.get_absolute_url()).text
+        assert "Start the final assessment" in page
+        assert "Renewal: mark each lesson complete" in page
