@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -101,6 +102,7 @@ def _render_attempt(request, attempt, questions, *, raws=None, errors=None, prob
     return render(request, "quizzes/attempt.html", context, status=status)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt_page(request, attempt_id):
@@ -194,6 +196,7 @@ def attempt_submit(request, attempt_id):
     return redirect("quizzes:result", attempt.pk)
 
 
+@never_cache
 @login_required
 def attempt_result(request, attempt_id):
     attempt = _get_attempt_for(request, attempt_id)

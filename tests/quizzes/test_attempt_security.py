@@ -82,3 +82,13 @@ def test_extra_post_fields_cannot_set_the_score(client, learner, attempt):
     attempt.refresh_from_db()
     assert attempt.score == 0
     assert attempt.passed is False
+
+
+def test_the_attempt_and_result_pages_are_never_cached(client, learner, attempt):
+    client.force_login(learner)
+    page = client.get(reverse("quizzes:attempt", args=[attempt.pk]))
+    assert "no-store" in page["Cache-Control"]
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    result = client.get(reverse("quizzes:result", args=[attempt.pk]))
+    assert result.status_code == 200
+    assert "no-store" in result["Cache-Control"]
