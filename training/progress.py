@@ -63,7 +63,7 @@ class CourseProgress:
     enrolment_id: int | None = None
     assignment_id: int | None = None
     due_at: datetime | None = None
-    counts_from: datetime | None = None
+    counts_from: datetime | None = None  # cycle_start(): requirements count after it
     renewal_open: bool = False
     started: bool = False
     status: str = Status.NOT_STARTED
