@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("quizzes.urls")),
     path("", include("training.urls")),
+    path("", include("quizzes.analysis_urls")),
+    path("", include("training.report_urls")),
 ]
 
 if settings.DEBUG:
