@@ -41,6 +41,7 @@ from .importing import (
     ImportRefused,
     bank_export,
     export_filename,
+    export_losses,
     import_commit,
     import_preview,
 )
@@ -270,8 +271,10 @@ def _template_csv(request):
     )
 
 
-def _export_response(bank: QuestionBank, fmt: str) -> HttpResponse:
+def _export_response(request, bank: QuestionBank, fmt: str) -> HttpResponse:
     data = bank_export(bank=bank, fmt=fmt)
+    for loss in export_losses(bank=bank, fmt=fmt):
+        messages.warning(request, f"Not exported from “{bank}”: {loss}.")
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(bank, fmt)}"'
     return response
@@ -316,7 +319,7 @@ def bank_export_page(request):
     form = BankExportForm(request.GET if "bank" in request.GET else None)
     if form.is_valid():
         try:
-            return _export_response(form.cleaned_data["bank"], form.cleaned_data["format"])
+            return _export_response(request, form.cleaned_data["bank"], form.cleaned_data["format"])
         except FormatError as exc:
             form.add_error(None, f"This bank cannot be exported: {exc}")
     return render(request, "quizzes/import/export.html", {"form": form})
@@ -372,7 +375,7 @@ def admin_urls(model_admin) -> list:
             raise Http404("No such format.")
         bank = get_object_or_404(QuestionBank, pk=object_id)
         try:
-            return _export_response(bank, fmt)
+            return _export_response(request, bank, fmt)
         except FormatError as exc:
             messages.error(request, f"“{bank}” cannot be exported: {exc}")
             return redirect("admin:quizzes_questionbank_changelist")

@@ -816,6 +816,24 @@ def bank_export(*, bank: QuestionBank, fmt: str) -> bytes:
     return write(questions, fmt, files=files)
 
 
+def export_losses(*, bank: QuestionBank, fmt: str) -> list[str]:
+    """What exporting the bank in ``fmt`` leaves out, one sentence per question."""
+    losses = []
+    questions = bank.questions.filter(active=True).prefetch_related("choices").order_by("key")
+    for q in questions:
+        choices = list(q.choices.all())
+        if q.image or any(c.image for c in choices):
+            losses.append(
+                f"{q.key}: its uploaded image(s) are not exported; add them to the stem as "
+                "Markdown images if they must travel"
+            )
+        if q.type == Question.Type.MATCHING and any(c.feedback for c in choices):
+            losses.append(f"{q.key}: feedback on matching pairs has no place in {fmt}")
+        if q.type == Question.Type.ORDERING and fmt == "gift" and any(c.feedback for c in choices):
+            losses.append(f"{q.key}: feedback on ordering steps has no place in GIFT")
+    return losses
+
+
 def export_filename(bank: QuestionBank, fmt: str) -> str:
     return f"{bank.slug}{EXTENSIONS[fmt]}"
 

@@ -73,3 +73,20 @@ def test_a_question_the_formats_cannot_write_is_named():
     with pytest.raises(CommandError, match="cannot write question 'no-key-marked'"):
         _export("--bank", "B", "--format", "gift")
     assert Question.objects.count() == 1
+
+
+def test_what_a_format_cannot_carry_is_named_on_stderr():
+    bank = factories.BankFactory(name="B")
+    factories.QuestionFactory(bank=bank, key="pictured", image="questions/x.png", image_alt="X")
+    matching = factories.QuestionFactory(bank=bank, key="pairs", type="matching")
+    matching.choices.filter(position=0).update(feedback="Time matters most.")
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("export_questions", "--bank", "B", "--format", "gift", stdout=out, stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        "Not exported: pairs: feedback on matching pairs has no place in gift",
+        "Not exported: pictured: its uploaded image(s) are not exported; add them to the stem "
+        "as Markdown images if they must travel",
+    ]
+    assert "::pictured::" in out.getvalue()

@@ -147,6 +147,7 @@ def test_an_upload_shows_a_preview_and_writes_nothing(educator_client, tmp_path)
     assert "tag topic:&#x27;Positioning&#x27; is stored as topic:positioning" in text
     assert samples.counts() == before
     assert list(tmp_path.rglob("*.png")) == []
+    assert " style=" not in preview.text and "<script>" not in preview.text
 
 
 def test_confirming_without_ticking_the_skip_box_writes_nothing(educator_client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from quizzes.formats import FORMATS, FormatError
-from quizzes.importing import bank_export, find_bank
+from quizzes.importing import bank_export, export_losses, find_bank
 
 
 class Command(BaseCommand):
@@ -24,3 +24,5 @@ class Command(BaseCommand):
         except FormatError as exc:
             raise CommandError(f"{found.name}: {exc}") from exc
         self.stdout.write(data.decode("utf-8"), ending="")
+        for loss in export_losses(bank=found, fmt=format):
+            self.stderr.write(f"Not exported: {loss}")
