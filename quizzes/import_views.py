@@ -28,6 +28,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -231,6 +232,17 @@ def _preview(request, token: str, site: _Site):
                     skip_unsupported=form.cleaned_data.get("skip_unsupported", False),
                     expected=form.cleaned_data["fingerprint"],
                     user=request.user,
+                )
+            except IntegrityError:
+                # Another import or edit made the same bank or key at the same moment.
+                messages.error(
+                    request,
+                    "The banks changed while importing; nothing was imported. "
+                    "Read the preview again.",
+                )
+                plan = import_preview(**pending)
+                form = ImportConfirmForm(
+                    initial={"fingerprint": plan.fingerprint}, unsupported=len(plan.unsupported)
                 )
             except ImportRefused as refusal:
                 messages.error(request, str(refusal))

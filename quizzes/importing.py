@@ -539,6 +539,7 @@ def import_preview(
     plan.unsupported = list(result.unsupported)
 
     banks = _Banks(plan.bank_name)
+    plan.bank_name = banks.chosen.name  # "miss-risks" names the bank "MISS: Risks"
     targets: list[PlannedBank] = []
     for q in result.questions:
         name = category_name(q["category"]) if categories == "banks" else None

@@ -420,3 +420,22 @@ def _any_image_folder(contents: dict) -> dict:
         key: {**q, "stem": folder.sub("/questions/imported/*/", q["stem"])}
         for key, q in contents.items()
     }
+
+
+def test_a_clash_with_another_import_at_the_same_moment_is_reported(educator_client, monkeypatch):
+    from django.db import IntegrityError
+
+    from quizzes import import_views
+
+    def clash(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    url = _preview_url(_upload(educator_client, data=samples.CSV.encode(), name="b.csv"))
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', educator_client.get(url).text)
+    monkeypatch.setattr(import_views, "import_commit", clash)
+
+    response = educator_client.post(url, {"fingerprint": fingerprint.group(1)})
+
+    assert response.status_code == 200
+    assert "The banks changed while importing; nothing was imported." in response.text
+    assert 'name="fingerprint"' in response.text
