@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -12,6 +13,7 @@ from .importing import FORMAT_NAMES
 from .models import (
     Attempt,
     AttemptQuestion,
+    AttemptReset,
     Choice,
     DrawRule,
     Question,
@@ -377,6 +379,29 @@ class AttemptAdmin(admin.ModelAdmin):
         return [f.name for f in Attempt._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttemptReset)
+class AttemptResetAdmin(admin.ModelAdmin):
+    """Educators give a learner a fresh set of attempts (after remediation, say)."""
+
+    list_display = ["user", "quiz", "reset_at", "reason", "created_by"]
+    list_select_related = ["user", "quiz", "created_by"]
+    search_fields = ["user__username", "user__last_name", "quiz__title", "reason"]
+    autocomplete_fields = ["user", "quiz"]
+    fields = ["user", "quiz", "reason"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.reset_at = timezone.now()
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

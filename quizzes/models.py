@@ -354,6 +354,32 @@ class Attempt(models.Model):
         return self.mode == self.Mode.GRADED
 
 
+class AttemptReset(models.Model):
+    """A fresh set of attempts for one learner on one quiz, counted from ``reset_at``.
+
+    An educator grants one after remediation; a course renewal makes one so that last
+    cycle's attempts do not use up this cycle's attempt limit. Earlier attempts stay as
+    they were: they are evidence.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempt_resets"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempt_resets")
+    reset_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reset_at"]
+        indexes = [models.Index(fields=["user", "quiz", "reset_at"], name="attempt_reset_lookup")]
+
+    def __str__(self):
+        return f"{self.user} on {self.quiz} from {self.reset_at:%Y-%m-%d}"
+
+
 class AttemptQuestion(models.Model):
     """One question as the learner was given it, and their response.
 

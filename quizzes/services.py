@@ -10,13 +10,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from . import grading
 from .models import (
     Attempt,
     AttemptQuestion,
+    AttemptReset,
     Choice,
     DrawRule,
     Question,
@@ -298,8 +299,9 @@ def quiz_settings(quiz: Quiz) -> dict:
 class Availability:
     can_start: bool
     reason: str = ""
-    attempts_used: int = 0
+    attempts_used: int = 0  # since the learner's last attempt reset, if any
     next_start_at: object = None
+    last_number: int = 0  # the highest graded attempt number ever used
 
 
 def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
@@ -311,12 +313,21 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
     if quiz.closes_at and now >= quiz.closes_at:
         return Availability(False, "This quiz has closed.")
     graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
-    stats = graded.exclude(state=Attempt.State.IN_PROGRESS).aggregate(
-        n=Max("number"), last=Max("submitted_at")
+    reset_at = (
+        AttemptReset.objects.filter(user=user, quiz=quiz, reset_at__lte=now)
+        .order_by("-reset_at")
+        .values_list("reset_at", flat=True)
+        .first()
     )
-    used = stats["n"] or 0
+    counted = Count("pk", filter=Q(started_at__gte=reset_at)) if reset_at else Count("pk")
+    stats = graded.exclude(state=Attempt.State.IN_PROGRESS).aggregate(
+        n=Max("number"), last=Max("submitted_at"), counted=counted
+    )
+    used = stats["counted"] or 0
     if quiz.attempt_limit and used >= quiz.attempt_limit:
-        return Availability(False, "You have used every attempt this quiz allows.", used)
+        return Availability(
+            False, "You have used every attempt this quiz allows.", used, None, stats["n"] or 0
+        )
     if quiz.cooldown_minutes and stats["last"]:
         ready = stats["last"] + timedelta(minutes=quiz.cooldown_minutes)
         if now < ready:
@@ -326,8 +337,16 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
                 f"({quiz.cooldown_minutes} minutes between attempts).",
                 used,
                 ready,
+                stats["n"] or 0,
             )
-    return Availability(True, "", used)
+    return Availability(True, "", used, None, stats["n"] or 0)
+
+
+def attempts_reset(*, user, quiz: Quiz, reason: str, by=None, now=None) -> AttemptReset:
+    """Gives the learner a fresh set of attempts on the quiz from now; keeps every attempt."""
+    return AttemptReset.objects.create(
+        user=user, quiz=quiz, reset_at=now or timezone.now(), reason=reason, created_by=by
+    )
 
 
 def attempt_deadline(quiz: Quiz, started_at) -> object:
@@ -356,7 +375,7 @@ def attempt_start(
         availability = quiz_availability(quiz=quiz, user=user, now=now)
         if not availability.can_start:
             raise AttemptRefused(availability.reason)
-        number = availability.attempts_used + 1
+        number = availability.last_number + 1
     else:
         number = 1
     rng = random.Random(secrets.randbits(64))
@@ -866,7 +885,7 @@ def question_upsert(*, bank, data: dict, user=None) -> tuple[Question, str]:
         "type": data["type"],
         "title": str(data.get("title") or "")[:200],
         "stem": str(data["stem"]).strip(),
-        "points": Decimal(str(data.get("points") or 1)),
+        "points": Decimal(str(1 if data.get("points") in (None, "") else data["points"])),
         "rationale": str(data.get("rationale") or "").strip(),
         "difficulty": data.get("difficulty") or Question.Difficulty.MEDIUM,
         "critical": bool(data.get("critical", False)),

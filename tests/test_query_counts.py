@@ -42,7 +42,7 @@ def test_course_and_lesson_queries_do_not_grow_with_lessons(
 ):
     course = build(learner, courses=1, lessons=size, questions=3)[0]
     client.force_login(learner)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         assert client.get(course.get_absolute_url()).status_code == 200
     lesson = course.lessons.last()
     with django_assert_max_num_queries(14):

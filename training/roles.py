@@ -12,7 +12,7 @@ EDUCATOR_PERMISSIONS = {
     "training": ["course", "lesson", "cohort", "cohortmembership", "assignment"],
 }
 EDUCATOR_VIEW_ONLY = {
-    "quizzes": ["attempt", "attemptquestion", "questionversion"],
+    "quizzes": ["attempt", "attemptquestion", "questionversion", "attemptreset"],
     "training": ["completion", "enrolment", "lessonprogress"],
 }
 
@@ -28,6 +28,8 @@ def roles_ensure() -> None:
         educator_codenames.extend((app, f"view_{model}") for model in models)
     # A correction is a new record with a reason; educators and administrators may make one.
     educator_codenames.append(("training", "correct_completion"))
+    # ... and give a learner a fresh set of attempts on a quiz (after remediation, say).
+    educator_codenames.append(("quizzes", "add_attemptreset"))
     educator_perms = _permissions(educator_codenames)
     educators, _ = Group.objects.get_or_create(name=EDUCATORS)
     educators.permissions.set(educator_perms)

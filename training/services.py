@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from quizzes.models import Attempt
+from quizzes.models import Attempt, Quiz
+from quizzes.services import attempts_reset
 
 from .models import (
     Assignment,
@@ -552,12 +553,29 @@ def renewals_assign(*, now=None) -> int:
         .exclude(Exists(Enrolment.objects.filter(renewal_of=OuterRef("pk"))))
     )
     count = 0
-    for completion in entering.iterator():
+    for completion in entering.select_related("user", "course").iterator():
         with transaction.atomic():
             Enrolment.objects.update_or_create(
                 user_id=completion.user_id,
                 course_id=completion.course_id,
                 defaults={"due_at": completion.expires_at, "renewal_of": completion},
             )
+            # Last cycle's attempts must not use up this cycle's attempt limits.
+            course = completion.course
+            quiz_ids = set(
+                course.lessons.filter(quiz__isnull=False).values_list("quiz_id", flat=True)
+            )
+            if course.final_quiz_id:
+                quiz_ids.add(course.final_quiz_id)
+            for quiz in Quiz.objects.filter(pk__in=quiz_ids):
+                attempts_reset(
+                    user=completion.user,
+                    quiz=quiz,
+                    reason=(
+                        f"Renewal of {completion.course_title} "
+                        f"(expires {completion.expires_at:%Y-%m-%d})"
+                    ),
+                    now=now,
+                )
         count += 1
     return count
