@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.static import serve
 
 from training.views import healthz
 
@@ -17,7 +19,12 @@ urlpatterns = [
     path("", include("training.report_urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+@login_required
+def media(request, path):
+    """Uploaded question images, for logged-in users only. A proxy in front may serve
+    MEDIA_ROOT itself instead; app servers then only need it mounted for uploads."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media")]
