@@ -74,17 +74,19 @@ STATUS_PATTERN = {
     Status.EXPIRED: 6,
 }
 
+# Each column sorts by its own fields (in the direction asked), then by the learner.
 SORTS = {
-    "learner": ["user__last_name", "user__first_name", "user__username", "course__position"],
-    "course": ["course__position", "course__title", "user__last_name", "user__username"],
-    "status": ["status_rank", "due_at", "user__last_name", "user__username"],
-    "percent": ["progress_ratio", "user__last_name", "user__username"],
-    "best": ["best_score", "user__last_name", "user__username"],
-    "final": ["final_score", "user__last_name", "user__username"],
-    "due": ["due_at", "user__last_name", "user__username"],
-    "completed": ["completed_at", "user__last_name", "user__username"],
-    "expires": ["expires_at", "user__last_name", "user__username"],
+    "learner": ["user__last_name", "user__first_name", "user__username"],
+    "course": ["course__position", "course__title"],
+    "status": ["status_rank", "due_at"],
+    "percent": ["progress_ratio"],
+    "best": ["best_score"],
+    "final": ["final_score"],
+    "due": ["due_at"],
+    "completed": ["completed_at"],
+    "expires": ["expires_at"],
 }
+TIEBREAK = ["user__last_name", "user__first_name", "user__username", "course__position", "pk"]
 DEFAULT_SORT = "status"
 
 COLUMNS = [
@@ -383,12 +385,12 @@ def report_queryset(filters: ReportFilters, *, now: datetime | None = None) -> Q
     qs = _annotated(_filtered(filters), filters, now)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    fields = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     if filters.descending:
-        first = F(order[0]).desc(nulls_last=True)
+        order = [F(name).desc(nulls_last=True) for name in fields]
     else:
-        first = F(order[0]).asc(nulls_last=True)
-    return qs.order_by(first, *order[1:], "pk")
+        order = [F(name).asc(nulls_last=True) for name in fields]
+    return qs.order_by(*order, *(name for name in TIEBREAK if name not in fields))
 
 
 ROW_VALUES = [
