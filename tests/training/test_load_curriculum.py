@@ -12,7 +12,7 @@ from django.core.management import call_command
 from quizzes.models import Attempt, Choice, DrawRule, Question, QuestionVersion, Quiz
 from quizzes.services import attempt_answer, attempt_start, attempt_submit
 from training.curriculum import curriculum_dir, load_curriculum
-from training.models import Course, Enrolment, Lesson
+from training.models import Assignment, Cohort, Course, Enrolment, Lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,11 @@ def test_the_set_up_commands_run_twice_without_error_or_duplicates(capsys):
         call_command("load_demo")
     User = get_user_model()
     assert sorted(User.objects.values_list("username", flat=True)) == ["admin", "educator", "learner"]
-    assert Enrolment.objects.filter(user__username="learner").count() == Course.objects.count() == 2
+    enrolments = Enrolment.objects.filter(user__username="learner")
+    assert enrolments.count() == Course.objects.count() == 2
+    assert all(e.due_at is not None for e in enrolments)
+    assert Cohort.objects.get().memberships.count() == 1
+    assert Assignment.objects.count() == 2
     assert "password" in capsys.readouterr().out
 
 
