@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from quizzes.models import (
@@ -716,4 +716,5 @@ class Command(BaseCommand):
             Completion.objects.bulk_create(pending["done"], batch_size=self.batch_size)
         for rows in pending.values():
             rows.clear()
+        reset_queries()  # under DEBUG, Django would keep every bulk INSERT's text
         self._say(f"{self.counts.attempts} attempts")
