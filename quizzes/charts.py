@@ -250,8 +250,8 @@ def column_chart(
 ) -> Chart:
     """Vertical columns (a histogram or a time series), counts above, labels below.
 
-    At most about twelve labels are drawn under the axis so they never collide; the table
-    beside the chart names every column.
+    At most eight labels are drawn under the axis so they never collide; the table beside the
+    chart names every column.
     """
     n = max(1, len(columns))
     plot_top, plot_height, left = 24, 200, 10
@@ -262,7 +262,7 @@ def column_chart(
     values = [max(0.0, float(value)) for _, value in columns]
     top = _nice_max(max(values, default=0))
     chart.empty = not any(values)
-    label_every = max(1, math.ceil(n / 12))
+    label_every = max(1, math.ceil(n / 8))
     for index, ((label, _), value) in enumerate(zip(columns, values, strict=True)):
         x = left + index * step
         bar_height = plot_height * value / top if top else 0
