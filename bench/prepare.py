@@ -103,6 +103,8 @@ def targets() -> dict:
         "cohort": cohort.pk,
         "item_quiz": "scale-0-check-1",
         "final_quiz": "scale-0-final",
+        "final_quiz_id": Quiz.objects.get(slug="scale-0-final").pk,
+        "learner_id": get_user_model().objects.get(username=learner).pk,
         "load_quiz": LOAD_QUIZ,
         "load_learners": [f"bench-load-{i:02d}" for i in range(1, LOAD_LEARNERS + 1)],
     }

@@ -206,6 +206,22 @@ def pages(base: str, t: dict, n: int) -> dict:
         "p95_ms": round(1000 * max(cold), 1),
     }
     results["item analysis, from the cache"] = timed(educator, item, n, warmups=4)
+    final = f"/item-analysis/quizzes/{t['final_quiz']}/"
+    cold = [educator.post(final).seconds for _ in range(3)]
+    results["item analysis of the final (200 questions), recalculated"] = {
+        "n": 3,
+        "median_ms": round(1000 * statistics.median(cold), 1),
+        "p95_ms": round(1000 * max(cold), 1),
+    }
+    results["completion by cohort"] = timed(admin, "/reports/cohorts/", max(5, n // 2))
+    results["learner drill-down"] = timed(
+        admin, f"/reports/learners/{t['learner_id']}/", max(5, n // 2)
+    )
+    results["item analysis by cohort, surgical techs (cached)"] = timed(
+        educator,
+        f"/item-analysis/cohorts/?quiz={t['final_quiz_id']}&role=surgical_tech&group=risk",
+        max(5, n // 2),
+    )
     rows = Browser(base)
     rows.cookies = dict(admin.cookies)
     size = rows.get("/reports/completion.csv", stream=True)
