@@ -32,7 +32,7 @@ def test_dashboard_queries_do_not_grow_with_courses(
 ):
     build(learner, courses=size, lessons=size, questions=3)
     client.force_login(learner)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         assert client.get("/").status_code == 200
 
 
