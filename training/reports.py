@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -50,7 +50,6 @@ from .progress import (
 )
 
 PAGE_SIZE = 50
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Most urgent first: the default order of the report.
