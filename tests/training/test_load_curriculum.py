@@ -39,7 +39,11 @@ def test_the_set_up_commands_run_twice_without_error_or_duplicates(capsys):
         call_command("load_curriculum")
         call_command("load_demo")
     User = get_user_model()
-    assert sorted(User.objects.values_list("username", flat=True)) == ["admin", "educator", "learner"]
+    assert sorted(User.objects.values_list("username", flat=True)) == [
+        "admin",
+        "educator",
+        "learner",
+    ]
     enrolments = Enrolment.objects.filter(user__username="learner")
     assert enrolments.count() == Course.objects.count() == 2
     assert all(e.due_at is not None for e in enrolments)
