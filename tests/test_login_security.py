@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -57,10 +59,29 @@ def test_logging_out_ends_the_session(client, learner):
 
 
 def test_sessions_expire_after_the_idle_period_and_at_browser_close(client, learner):
-    client.post(reverse("login"), {"username": learner.username, "password": PASSWORD})
-    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True  # idle, not absolute, timeout
+    with time_machine.travel("2026-11-28 08:00 +0000", tick=False) as clock:
+        client.post(reverse("login"), {"username": learner.username, "password": PASSWORD})
+        assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+        assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+        # Active use keeps the session alive well past 30 minutes...
+        for _ in range(4):
+            clock.shift(timedelta(minutes=20))
+            assert client.get("/").status_code == 200
+        # ... and 31 idle minutes end it.
+        clock.shift(timedelta(minutes=31))
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_activity_writes_the_session_at_most_once_a_minute(
+    client, learner, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    client.get("/")
+    with django_assert_max_num_queries(20) as captured:
+        client.get("/")
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
 
 
 def settings_under(env: dict) -> str:
