@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -69,9 +71,16 @@ def sanitize_html(html: str) -> SafeString:
     )
 
 
+@lru_cache(maxsize=8192)
+def _markdown_to_safe_html(text: str) -> str:
+    # A pure function of the text, so it is memoised: every attempt start renders the same
+    # stems, options and rationales again, and Markdown is the slowest part of it.
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return str(sanitize_html(html))
+
+
 def render_markdown(text: str) -> SafeString:
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
-    return sanitize_html(html)
+    return mark_safe(_markdown_to_safe_html(text or ""))  # sanitised
 
 
 def render_inline(text: str) -> SafeString:
