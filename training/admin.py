@@ -25,6 +25,22 @@ class LessonInline(admin.TabularInline):
     show_change_link = True
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Records that are evidence: shown in the admin, never added, edited or deleted there."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "track", "published", "recertification_months", "final_quiz"]
@@ -145,7 +161,7 @@ class LessonProgressAdmin(admin.ModelAdmin):
 
 
 @admin.register(Completion)
-class CompletionAdmin(admin.ModelAdmin):
+class CompletionAdmin(RecordAdmin):
     """Completions are evidence: shown, never edited or deleted through the app."""
 
     list_display = [
@@ -161,36 +177,12 @@ class CompletionAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__last_name", "learner_name", "certificate_code"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Completion._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(RecordAdmin):
     """What send_reminders sent: a log, read-only."""
 
     list_display = ["sent_at", "kind", "user", "key"]
     list_filter = ["kind"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "key"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in ReminderLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
