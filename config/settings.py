@@ -118,9 +118,13 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # The signed-in user is read from Redis too; any change to a user drops the copy at once.
+    AUTH_USER_CACHE_SECONDS = envint("AUTH_USER_CACHE_SECONDS", 300)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Each process has its own local-memory cache: a user's change would not reach the others.
+    AUTH_USER_CACHE_SECONDS = 0
 
 # Shared ward workstations: a session ends after an idle period and when the browser closes.
 # IdleSessionMiddleware pushes the expiry forward on activity (at most once a minute).
@@ -138,7 +142,7 @@ if envbool("TESTING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "training.auth.CachedUserBackend",  # Django's ModelBackend, the user cached with Redis
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "training:dashboard"

@@ -10,7 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import grading
@@ -313,13 +314,13 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
     if quiz.closes_at and now >= quiz.closes_at:
         return Availability(False, "This quiz has closed.")
     graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
-    reset_at = (
+    # Attempts count from the learner's latest reset, if any: one query with the reset inside.
+    reset_at = Subquery(
         AttemptReset.objects.filter(user=user, quiz=quiz, reset_at__lte=now)
         .order_by("-reset_at")
-        .values_list("reset_at", flat=True)
-        .first()
+        .values("reset_at")[:1]
     )
-    counted = Count("pk", filter=Q(started_at__gte=reset_at)) if reset_at else Count("pk")
+    counted = Count("pk", filter=Q(started_at__gte=Coalesce(reset_at, F("started_at"))))
     stats = graded.exclude(state=Attempt.State.IN_PROGRESS).aggregate(
         n=Max("number"), last=Max("submitted_at"), counted=counted
     )
@@ -387,6 +388,7 @@ def attempt_start(
     if not questions:
         raise AttemptRefused("This quiz has no questions yet.")
     deadline = attempt_deadline(quiz, now) if mode == Attempt.Mode.GRADED else None
+    snapshots = [question_snapshot(q, shuffle=quiz.shuffle_choices, rng=rng) for q in questions]
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -399,20 +401,18 @@ def attempt_start(
                 deadline=deadline,
                 pass_mark=quiz.pass_mark,
                 settings_snapshot=quiz_settings(quiz),
+                max_score=sum((Decimal(s["points"]) for s in snapshots), Decimal("0")),
             )
-            rows = [
+            AttemptQuestion.objects.bulk_create(
                 AttemptQuestion(
                     attempt=attempt,
                     position=index,
                     question=q,
                     question_version=q.version,
-                    snapshot=question_snapshot(q, shuffle=quiz.shuffle_choices, rng=rng),
+                    snapshot=snapshot,
                 )
-                for index, q in enumerate(questions, start=1)
-            ]
-            AttemptQuestion.objects.bulk_create(rows)
-            attempt.max_score = sum((Decimal(r.snapshot["points"]) for r in rows), Decimal("0"))
-            Attempt.objects.filter(pk=attempt.pk).update(max_score=attempt.max_score)
+                for index, (q, snapshot) in enumerate(zip(questions, snapshots, strict=True), 1)
+            )
     except IntegrityError:
         existing = _in_progress(quiz, user, mode)
         if existing is None:
