@@ -197,21 +197,24 @@ def pages(base: str, t: dict, n: int) -> dict:
         "learner dashboard": timed(learner, "/", n),
     }
     cold = []
-    for _ in range(3):  # "Recalculate now": the analysis computed afresh
-        response = educator.post(item)
-        cold.append(response.seconds)
+    recalculations = max(5, n // 2)
+    for _ in range(recalculations):
+        # "Recalculate now" computes the analysis afresh, then the page it redirects to shows it.
+        cold.append(educator.post(item).seconds + educator.get(item).seconds)
     results["item analysis, recalculated"] = {
-        "n": 3,
+        "n": recalculations,
         "median_ms": round(1000 * statistics.median(cold), 1),
-        "p95_ms": round(1000 * max(cold), 1),
+        "p95_ms": round(1000 * percentile(sorted(cold), 95), 1),
     }
     results["item analysis, from the cache"] = timed(educator, item, n, warmups=4)
     final = f"/item-analysis/quizzes/{t['final_quiz']}/"
-    cold = [educator.post(final).seconds for _ in range(3)]
+    cold = [
+        educator.post(final).seconds + educator.get(final).seconds for _ in range(recalculations)
+    ]
     results["item analysis of the final (200 questions), recalculated"] = {
-        "n": 3,
+        "n": recalculations,
         "median_ms": round(1000 * statistics.median(cold), 1),
-        "p95_ms": round(1000 * max(cold), 1),
+        "p95_ms": round(1000 * percentile(sorted(cold), 95), 1),
     }
     results["completion by cohort"] = timed(admin, "/reports/cohorts/", max(5, n // 2))
     results["learner drill-down"] = timed(

@@ -26,6 +26,7 @@ call it; anyone checking our figures can call it the same way.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypedDict
@@ -46,9 +47,12 @@ __all__ = [
     "QuestionStatistics",
     "QuizStatistics",
     "choice_analysis",
+    "choice_counts",
     "flags_for_question",
     "moodle_display",
+    "moodle_quiz_statistics_by_question",
     "moodle_statistics",
+    "moodle_statistics_by_question",
 ]
 
 # Thresholds of issue 7, in the units moodle_statistics returns.
@@ -107,21 +111,25 @@ def _sum(values: Iterable[float]) -> float:
         return math.nan
 
 
-def _deviations(values: Sequence[float]) -> list[float]:
+def _all_equal(values: list[float]) -> bool:
+    first = values[0]
+    # list.count compares in C; a NaN equals nothing, not even itself.
+    return first == first and values.count(first) == len(values)
+
+
+def _deviations(values: list[float]) -> list[float]:
     """Differences from the mean; exactly zero when every value is the same."""
     if not values:
         return []
-    first = values[0]
-    if all(value == first for value in values):
+    if _all_equal(values):
         return [0.0] * len(values)
     mean = _sum(values) / len(values)
     return [value - mean for value in values]
 
 
-def _mean(values: Sequence[float]) -> float:
-    first = values[0]
-    if all(value == first for value in values):
-        return float(first)
+def _mean(values: list[float]) -> float:
+    if _all_equal(values):
+        return float(values[0])
     return _sum(values) / len(values)
 
 
@@ -134,28 +142,36 @@ def _finite_or_none(value: float | None) -> float | None:
 
 def _checked(
     marks: Sequence[Sequence[float | None]], max_marks: Sequence[float]
-) -> tuple[list[list[float | None]], list[float]]:
-    """Validate the shape of the input; malformed input is a programming error."""
+) -> tuple[list[list[float | None]], list[float], list[float]]:
+    """Validate the shape of the input (malformed input is a programming error) and give the
+    rows as floats, the maxima, and each attempt's total mark."""
     maxima = [float(value) for value in max_marks]
     if not all(math.isfinite(value) for value in maxima):
         raise ValueError("max_marks must be finite numbers")
+    width = len(maxima)
     rows: list[list[float | None]] = []
+    totals: list[float] = []
     for number, attempt in enumerate(marks):
-        if len(attempt) != len(maxima):
-            raise ValueError(
-                f"attempt {number} has {len(attempt)} marks for {len(maxima)} questions"
-            )
-        row: list[float | None] = []
-        for mark in attempt:
-            if mark is None:
-                row.append(None)
-                continue
-            value = float(mark)
-            if not math.isfinite(value):
-                raise ValueError(f"attempt {number} has a mark that is not a finite number")
-            row.append(value)
+        if len(attempt) != width:
+            raise ValueError(f"attempt {number} has {len(attempt)} marks for {width} questions")
+        if None in attempt:
+            row = [None if mark is None else float(mark) for mark in attempt]
+            total = _sum([mark for mark in row if mark is not None])
+        else:
+            row = list(map(float, attempt))
+            total = _sum(row)
+        # A finite sum means finite marks; otherwise look closer (finite marks can overflow).
+        if not math.isfinite(total) and not all(
+            math.isfinite(mark) for mark in row if mark is not None
+        ):
+            raise ValueError(f"attempt {number} has a mark that is not a finite number")
         rows.append(row)
-    return rows, maxima
+        totals.append(total)
+    return rows, maxima, totals
+
+
+def _sum_of_products(a: Sequence[float], b: Sequence[float]) -> float:
+    return _sum(map(operator.mul, a, b))
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,14 +200,12 @@ def _question_statistics(
 
     item_dev = _deviations(items)
     rest_dev = _deviations(rests)
-    mark_variance = _sum(d * d for d in item_dev) / (s - 1)
-    rest_variance = _sum(d * d for d in rest_dev) / (s - 1)
-    covariance = _sum(a * b for a, b in zip(item_dev, rest_dev, strict=True)) / (s - 1)
+    mark_variance = _sum_of_products(item_dev, item_dev) / (s - 1)
+    rest_variance = _sum_of_products(rest_dev, rest_dev) / (s - 1)
+    covariance = _sum_of_products(item_dev, rest_dev) / (s - 1)
     # Both lists sorted ascending independently, then paired: the largest covariance the two
     # sets of marks could have (rearrangement inequality).
-    covariance_max = _sum(
-        a * b for a, b in zip(sorted(item_dev), sorted(rest_dev), strict=True)
-    ) / (s - 1)
+    covariance_max = _sum_of_products(sorted(item_dev), sorted(rest_dev)) / (s - 1)
 
     discrimination_index: float | None = None
     if mark_variance > 0 and rest_variance > 0:
@@ -348,25 +362,77 @@ def moodle_statistics(
     ``standard_error``
         ``error_ratio · sd / 100``, in marks; None with ``error_ratio``.
     """
-    rows, maxima = _checked(marks, max_marks)
-    totals = [_sum(mark for mark in row if mark is not None) for row in rows]
+    rows, maxima, totals = _checked(marks, max_marks)
+    columns = zip(*rows, strict=True) if rows else ([] for _ in maxima)
+    return _statistics(
+        (
+            (
+                [mark for mark in column if mark is not None],
+                [
+                    total - mark
+                    for mark, total in zip(column, totals, strict=True)
+                    if mark is not None
+                ],
+            )
+            for column in columns
+        ),
+        maxima,
+        totals,
+    )
 
-    questions: list[QuestionStatistics] = []
+
+def moodle_statistics_by_question(
+    columns: Sequence[Sequence[tuple[int, float]]],
+    totals: Sequence[float],
+    max_marks: Sequence[float],
+) -> MoodleStatistics:
+    """:func:`moodle_statistics` for marks held question by question: the same figures, without
+    a matrix that is mostly empty when each attempt draws 10 of 200 questions.
+
+    ``columns[j]`` holds ``(n, mark)`` for each attempt ``n`` that includes question ``j``;
+    ``totals[n]`` is attempt ``n``'s total, the sum of its marks in ``columns``; ``max_marks[j]``
+    is question ``j``'s maximum. The marks must be finite floats (the caller read them from
+    the database): nothing is checked.
+    """
+    return _statistics(
+        (
+            ([mark for _, mark in column], [totals[n] - mark for n, mark in column])
+            for column in columns
+        ),
+        [float(value) for value in max_marks],
+        list(totals),
+    )
+
+
+def moodle_quiz_statistics_by_question(
+    columns: Sequence[Sequence[tuple[int, float]]], totals: Sequence[float]
+) -> QuizStatistics:
+    """Only the quiz figures of :func:`moodle_statistics_by_question`, which need no more of
+    each question than its mark variance: for the quiz figures of random questions, computed
+    over the attempts' slots."""
     sum_of_mark_variance = 0.0
-    for index, max_mark in enumerate(maxima):
-        items: list[float] = []
-        rests: list[float] = []
-        for row, total in zip(rows, totals, strict=True):
-            mark = row[index]
-            if mark is not None:
-                items.append(mark)
-                rests.append(total - mark)
-        stats, mark_variance = _question_statistics(items, rests, max_mark)
-        questions.append(stats)
-        sum_of_mark_variance += mark_variance
+    for column in columns:
+        items = [mark for _, mark in column]
+        if len(items) > 1:
+            deviations = _deviations(items)
+            sum_of_mark_variance += _sum_of_products(deviations, deviations) / (len(items) - 1)
+    return _quiz_statistics(list(totals), len(columns), sum_of_mark_variance)
 
+
+def _statistics(
+    questions: Iterable[tuple[list[float], list[float]]],
+    maxima: list[float],
+    totals: list[float],
+) -> MoodleStatistics:
+    """The figures from each question's marks and rests (``o = T - x``) and the totals."""
+    figures: list[QuestionStatistics] = []
+    sum_of_mark_variance = 0.0
+    for (items, rests), max_mark in zip(questions, maxima, strict=True):
+        stats, mark_variance = _question_statistics(items, rests, max_mark)
+        figures.append(stats)
+        sum_of_mark_variance += mark_variance
     quiz = _quiz_statistics(totals, len(maxima), sum_of_mark_variance)
-    return {"questions": questions, "quiz": quiz}
+    return {"questions": figures, "quiz": quiz}
 
 
 def moodle_display(
@@ -557,32 +623,101 @@ def choice_analysis(
         top = _picks(ranked[:g])
         bottom = _picks(ranked[n - g :] if g else [])
 
-        entries: list[ChoiceStatistics] = []
-        for choice_id in order[question_id]:
-            count, top_count, bottom_count = overall[choice_id], top[choice_id], bottom[choice_id]
-            entries.append(
-                {
-                    "choice_id": choice_id,
-                    "is_key": choice_id in keys[question_id],
-                    "count": count,
-                    "rate": count / n,
-                    "top_count": top_count,
-                    "top_rate": top_count / g if g else None,
-                    "bottom_count": bottom_count,
-                    "bottom_rate": bottom_count / g if g else None,
-                    "flags": [],
-                }
+        entries: list[ChoiceStatistics] = [
+            _choice_entry(
+                choice_id,
+                choice_id in keys[question_id],
+                (overall[choice_id], top[choice_id], bottom[choice_id]),
+                n,
+                g,
             )
+            for choice_id in order[question_id]
+        ]
+        _flag_distractors(entries, g)
+        result[question_id] = {"responses": n, "group_size": g, "choices": entries}
+    return result
 
-        key_top_counts = [entry["top_count"] for entry in entries if entry["is_key"]]
-        weakest_key = min(key_top_counts) if key_top_counts else None
-        for entry in entries:
-            if entry["is_key"]:
-                continue
-            if entry["count"] == 0:
-                entry["flags"].append(FLAG_DISTRACTOR_UNPICKED)
-            if g and weakest_key is not None and entry["top_count"] > weakest_key:
-                entry["flags"].append(FLAG_DISTRACTOR_BEATS_KEY)
 
+def _choice_entry(choice_id, is_key: bool, counts: tuple[int, int, int], n: int, g: int):
+    count, top_count, bottom_count = counts
+    return {
+        "choice_id": choice_id,
+        "is_key": is_key,
+        "count": count,
+        "rate": count / n,
+        "top_count": top_count,
+        "top_rate": top_count / g if g else None,
+        "bottom_count": bottom_count,
+        "bottom_rate": bottom_count / g if g else None,
+        "flags": [],
+    }
+
+
+def _flag_distractors(entries: list[ChoiceStatistics], g: int) -> None:
+    """A distractor nobody picked; one the top third picked more often than a key."""
+    key_top_counts = [entry["top_count"] for entry in entries if entry["is_key"]]
+    weakest_key = min(key_top_counts) if key_top_counts else None
+    for entry in entries:
+        if entry["is_key"]:
+            continue
+        if entry["count"] == 0:
+            entry["flags"].append(FLAG_DISTRACTOR_UNPICKED)
+        if g and weakest_key is not None and entry["top_count"] > weakest_key:
+            entry["flags"].append(FLAG_DISTRACTOR_BEATS_KEY)
+
+
+def _mask_counts(masks: Iterable[int]) -> Counter[int]:
+    """How many of the masks have each bit set, by bit position."""
+    counts: Counter[int] = Counter()
+    for mask, times in Counter(masks).items():
+        position = 0
+        while mask:
+            if mask & 1:
+                counts[position] += times
+            mask >>= 1
+            position += 1
+    return counts
+
+
+def choice_counts(
+    rows: Mapping[Hashable, Sequence[tuple[int, int]]],
+    key_masks: Mapping[Hashable, int],
+    option_counts: Mapping[Hashable, int],
+) -> dict[Hashable, QuestionChoiceAnalysis]:
+    """:func:`choice_analysis` for choices identified by their position and picked as bit
+    masks: the same figures and flags, counted with integers, for the tens of thousands of
+    answers of a busy quiz.
+
+    ``rows`` maps a question to one ``(rank, picked_mask)`` per attempt: ``rank`` is the
+    attempt's place when every attempt is ranked as :func:`choice_analysis` ranks them (total
+    mark, highest first, ties by attempt id), ``picked_mask`` has bit n set when the option at
+    position n was picked (0 for no answer). ``key_masks`` maps a question to the mask of its
+    correct positions, ``option_counts`` to how many options it has. Positions run from 0 to
+    the option count, plus any position picked or correct beyond it (an option since removed).
+    """
+    result: dict[Hashable, QuestionChoiceAnalysis] = {}
+    for question_id, answers in rows.items():
+        n = len(answers)
+        if not n:
+            continue
+        ranked = sorted(answers)
+        g = n // 3
+        masks = [mask for _, mask in ranked]
+        overall = _mask_counts(masks)
+        top = _mask_counts(masks[:g])
+        bottom = _mask_counts(masks[n - g :]) if g else Counter()
+        keys = key_masks.get(question_id, 0)
+        seen = keys
+        for position in overall:
+            seen |= 1 << position
+        positions = sorted(
+            set(range(option_counts.get(question_id, 0)))
+            | {p for p in range(seen.bit_length()) if seen >> p & 1}
+        )
+        entries = [
+            _choice_entry(p, bool(keys >> p & 1), (overall[p], top[p], bottom[p]), n, g)
+            for p in positions
+        ]
+        _flag_distractors(entries, g)
         result[question_id] = {"responses": n, "group_size": g, "choices": entries}
     return result

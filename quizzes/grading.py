@@ -104,6 +104,27 @@ def question_score(snapshot: dict, response: dict | None, settings: dict) -> Dec
     return question_grade(snapshot, response, settings)[0]
 
 
+CHOICE_TYPES = ("single", "multiple", "true_false")
+MASK_POSITIONS = 63  # a PositiveBigIntegerField holds bits 0 to 62
+
+
+def picked_mask(snapshot: dict, response: dict | None) -> int | None:
+    """The options picked, as a bit mask of their positions in the question (bit n for the
+    option at position n; 0 when nothing was picked); None for ordering and matching, which
+    have no options to pick. Item analysis counts choices from it (``AttemptQuestion.picked``).
+    """
+    if snapshot["type"] not in CHOICE_TYPES:
+        return None
+    chosen = set((response or {}).get("choices") or [])
+    if (response or {}).get("choice"):
+        chosen.add(response["choice"])
+    mask = 0
+    for item in snapshot["items"]:
+        if item["key"] in chosen and item["position"] < MASK_POSITIONS:
+            mask |= 1 << item["position"]
+    return mask
+
+
 def percent(score: Decimal, max_score: Decimal) -> Decimal:
     if not max_score:
         return ZERO

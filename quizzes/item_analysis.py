@@ -26,6 +26,7 @@ recalculate.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -35,19 +36,29 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import Count, F, Max, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max, QuerySet, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from .analysis import (
-    ChoiceResponse,
-    choice_analysis,
+    choice_counts,
     flags_for_question,
     moodle_display,
-    moodle_statistics,
+    moodle_quiz_statistics_by_question,
+    moodle_statistics_by_question,
 )
 from .charts import histogram_bins
-from .models import Attempt, AttemptQuestion, DrawRule, Question, QuestionBank, Quiz, Tag
+from .grading import MASK_POSITIONS
+from .models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    DrawRule,
+    Question,
+    QuestionBank,
+    Quiz,
+    Tag,
+)
 
 CHOICE_TYPES = ("single", "multiple", "true_false")
 FINISHED = (Attempt.State.SUBMITTED, Attempt.State.EXPIRED)
@@ -214,70 +225,38 @@ def _json(value):
 
 
 def _response_rows(counted: QuerySet[Attempt], bank_id: int | None) -> list[tuple]:
-    """(answer id, attempt id, slot, question id, version, score, response, snapshot or None).
-
-    Snapshots are the costly part to read, so only the ones choice analysis needs are fetched:
-    a correct answer to a single best answer or true/false question picked the key (whose
-    position comes from another snapshot of the same version), and ordering and matching
-    questions have no choice analysis.
-    """
+    """(answer id, attempt id, slot, question id, version, score as a float, picked) for every
+    answer of the attempts that count, from one index (``attemptquestion_analysis``). No
+    snapshot is read: the options picked were stored as a mask when the answer was graded
+    (``AttemptQuestion.picked``)."""
     rows = AttemptQuestion.objects.filter(attempt__in=counted.values("id")).order_by()
     if bank_id is not None:
         rows = rows.filter(question__bank_id=bank_id)
-    skip = Q(
-        is_correct=True, question__type__in=[Question.Type.SINGLE, Question.Type.TRUE_FALSE]
-    ) | Q(question__type__in=[Question.Type.ORDERING, Question.Type.MATCHING])
-    rows = rows.annotate(
-        snap=models.Case(
-            models.When(skip, then=None), default=F("snapshot"), output_field=models.JSONField()
+    return _raw_rows(
+        rows.annotate(
+            attempt_key=Cast("attempt_id", models.TextField()),
+            mark=Cast("score", models.FloatField()),
+        ).values_list(
+            "id", "attempt_key", "position", "question_id", "question_version", "mark", "picked"
         )
-    ).values_list(
-        "id",
-        "attempt_id",
-        "position",
-        "question_id",
-        "question_version",
-        "score",
-        "response",
-        "snap",
     )
-    return _raw_rows(rows)
 
 
-def _parsed(rows: list[tuple]) -> tuple[list[tuple], dict]:
-    """The rows with their JSON read, and one snapshot per (question id, version).
-
-    A version whose every answer was a correct single answer has no snapshot among the rows;
-    one is read for it (one query, usually for few or no versions).
-    """
-    parsed, versions, wanted = [], {}, {}
-    for aq_id, attempt_id, slot, question_id, version, score, response, snap in rows:
-        snapshot = _json(snap)
-        if snapshot is None:
-            # Nothing to read but the mark (see _response_rows).
-            wanted.setdefault((question_id, version), aq_id)
-            parsed.append((str(attempt_id), slot, question_id, version, score, None, None))
-            continue
-        versions.setdefault((question_id, version), snapshot)
-        parsed.append(
-            (str(attempt_id), slot, question_id, version, score, _json(response), snapshot)
-        )
-    missing = [aq_id for pair, aq_id in wanted.items() if pair not in versions]
-    if missing:
-        for aq in AttemptQuestion.objects.filter(pk__in=missing).only(
-            "question_id", "question_version", "snapshot"
+def _versions(rows: list[tuple]) -> dict[tuple[int, int], dict]:
+    """One snapshot per (question id, version) among the rows, for its type, points and key:
+    a few hundred snapshots at most, read in one query per 500."""
+    first: dict[tuple[int, int], int] = {}
+    for aq_id, _, _, question_id, version, _, _ in rows:
+        first.setdefault((question_id, version), aq_id)
+    ids = list(first.values())
+    versions = {}
+    for start in range(0, len(ids), 500):
+        chosen = AttemptQuestion.objects.filter(pk__in=ids[start : start + 500]).order_by()
+        for question_id, version, snapshot in _raw_rows(
+            chosen.values_list("question_id", "question_version", "snapshot")
         ):
-            versions[aq.question_id, aq.question_version] = aq.snapshot
-    return parsed, versions
-
-
-def _picked_positions(snapshot: dict, response: dict | None) -> list[int]:
-    if not response:
-        return []
-    chosen = set(response.get("choices") or [])
-    if response.get("choice"):
-        chosen.add(response["choice"])
-    return [item["position"] for item in snapshot["items"] if item["key"] in chosen]
+            versions[question_id, version] = _json(snapshot)
+    return versions
 
 
 def _key_positions(snapshot: dict) -> list[int]:
@@ -291,12 +270,47 @@ def _letter(position: int) -> str:
     return chr(ord("A") + position) if position < 26 else str(position + 1)
 
 
-def _questions(question_ids) -> dict[int, Question]:
-    return (
-        Question.objects.select_related("bank")
-        .prefetch_related("tags", "choices")
-        .in_bulk(list(question_ids))
-    )
+@dataclass
+class QuestionFacts:
+    """What the analysis shows of a question, in its current version."""
+
+    key: str
+    bank: str
+    type: str
+    stem: str
+    critical: bool
+    points: Decimal
+    choices: list[str] = field(default_factory=list)  # option texts, by position
+    tags: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def type_label(self) -> str:
+        return Question.Type(self.type).label
+
+
+def _questions(question_ids) -> dict[int, QuestionFacts]:
+    """The questions' facts in three queries of plain values: no model instances, since a
+    final assessment's analysis covers hundreds of questions."""
+    ids = list(question_ids)
+    questions = {
+        pk: QuestionFacts(key, bank, qtype, stem, critical, points)
+        for pk, key, bank, qtype, stem, critical, points in Question.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "key", "bank__name", "type", "stem", "critical", "points")
+    }
+    for question_id, text, match_text in (
+        Choice.objects.filter(question_id__in=ids)
+        .order_by("question_id", "position", "pk")
+        .values_list("question_id", "text", "match_text")
+    ):
+        questions[question_id].choices.append(text or match_text)
+    for question_id, kind, value in (
+        Question.tags.through.objects.filter(question_id__in=ids)
+        .order_by("tag__kind", "tag__value")
+        .values_list("question_id", "tag__kind", "tag__value")
+    ):
+        questions[question_id].tags.setdefault(kind, []).append(value)
+    return questions
 
 
 def _plain(text: str, limit: int = 160) -> str:
@@ -313,16 +327,16 @@ def analyse(
     attempts: list[tuple],
     responses: list[tuple],
     versions: dict,
-    questions: dict[int, Question],
+    questions: dict[int, QuestionFacts],
     fingerprint: tuple = (),
 ) -> ItemAnalysis:
     """Item analysis from rows already read: no queries.
 
     ``attempts`` holds (attempt id, user id, score, max score, percent) for every attempt that
-    counts; ``responses`` (attempt id, slot, question id, version, score, response, snapshot or
-    None) for each of their answers to the questions analysed, JSON already read (the slot is
-    the question's position in its attempt); ``versions`` one snapshot per (question id,
-    version); ``questions`` the questions by id.
+    counts; ``responses`` (attempt id, slot, question id, version, score, picked) for each of
+    their answers to the questions analysed (the slot is the question's position in its
+    attempt, ``picked`` the mask of ``AttemptQuestion.picked``); ``versions`` one snapshot per
+    (question id, version); ``questions`` the questions by id.
 
     Question figures come from a matrix with one column per question. The quiz figures do too
     when every attempt holds every question; when questions are drawn at random they come from
@@ -330,74 +344,123 @@ def analyse(
     them for random questions: a coefficient of internal consistency over 200 questions of
     which each attempt holds 10 would mean nothing.
     """
-    order = sorted(questions, key=lambda pk: (questions[pk].bank.name, questions[pk].key))
+    order = sorted(questions, key=lambda pk: (questions[pk].bank, questions[pk].key))
     column = {pk: index for index, pk in enumerate(order)}
     max_marks = [float(questions[pk].points) for pk in order]
-    attempt_score = {str(a[0]): float(a[2] or 0) for a in attempts}
-    marks: dict[str, list[float | None]] = {key: [None] * len(order) for key in attempt_score}
+    attempt_score = {a[0]: float(a[2] or 0) for a in attempts}
     slots = max((row[1] for row in responses), default=0)
-    slot_marks: dict[str, list[float | None]] = {key: [None] * slots for key in attempt_score}
-    slot_max = [0.0] * slots
-    choice_rows: list[ChoiceResponse] = []
-    keys_of: dict[tuple[int, int], list[int]] = {}
-    for attempt_key, slot, question_id, version, score, response, snap in responses:
-        if attempt_key not in marks or question_id not in column:
+    # Per (question id, version): its column, its scale to the question's current points, and
+    # for a question with options to pick, the list its answers' picks go to.
+    known: dict[tuple[int, int], tuple[int, float, list | None]] = {}
+    picks: dict[int, list[tuple[int, int]]] = {}
+    key_masks: dict[int, int] = defaultdict(int)
+    for (question_id, version), frozen in versions.items():
+        if question_id not in column:
             continue
         index = column[question_id]
-        frozen = versions.get((question_id, version)) or snap
-        points = float(Decimal(str(frozen["points"]))) if frozen else max_marks[index]
-        mark = float(score or 0)
-        if points and points != max_marks[index]:
-            mark = mark * max_marks[index] / points
-        marks[attempt_key][index] = mark
-        slot_marks[attempt_key][slot - 1] = mark
-        slot_max[slot - 1] = max(slot_max[slot - 1], max_marks[index])
+        current = max_marks[index]
+        points = float(Decimal(str(frozen["points"]))) if frozen else current
+        picked_to = None
         if frozen and frozen["type"] in CHOICE_TYPES:
-            keys = keys_of.get((question_id, version))
-            if keys is None:
-                keys = keys_of[question_id, version] = _key_positions(frozen)
-            picked = keys if snap is None else _picked_positions(snap, response)
-            choice_rows.append(
-                ChoiceResponse(attempt_key, attempt_score[attempt_key], question_id, picked, keys)
+            picked_to = picks.setdefault(question_id, [])
+            key_masks[question_id] |= sum(
+                1 << p for p in _key_positions(frozen) if p < MASK_POSITIONS
             )
+        factor = current / points if points and points != current else 1.0
+        known[question_id, version] = (index, factor, picked_to)
 
-    matrix_keys = [key for key, row in marks.items() if any(m is not None for m in row)]
-    matrix = [marks[key] for key in matrix_keys]
+    # One pass over the answers, the page's hot loop. Attempts with an answer here are
+    # numbered in the order met; each question's column and each slot hold (attempt number,
+    # mark), as moodle_statistics_by_question takes them.
+    number: dict[object, int] = {}
+    keys_in_order: list[object] = []
+    totals: list[float] = []
+    columns: list[list[tuple[int, float]]] = [[] for _ in order]
+    slot_columns: list[list[tuple[int, float]]] = [[] for _ in range(slots)]
+    slot_questions: set[tuple[int, int]] = set()
+    mixed_points = len(set(max_marks)) > 1
+    for attempt_id, slot, question_id, version, score, picked in responses:
+        question = known.get((question_id, version))
+        if question is None:
+            continue
+        n = number.get(attempt_id)
+        if n is None:
+            if attempt_id not in attempt_score:
+                continue
+            n = number[attempt_id] = len(totals)
+            keys_in_order.append(attempt_id)
+            totals.append(0.0)
+        index, factor, picked_to = question
+        mark = score * factor if score else 0.0
+        entry = (n, mark)
+        columns[index].append(entry)
+        slot_columns[slot - 1].append(entry)
+        totals[n] += mark
+        if picked_to is not None:
+            picked_to.append((n, picked or 0))
+        if mixed_points:  # a slot's maximum is that of the questions drawn into it
+            slot_questions.add((slot - 1, index))
+    slot_max = [max(max_marks, default=0.0) if not mixed_points else 0.0] * slots
+    for slot, index in slot_questions:
+        slot_max[slot] = max(slot_max[slot], max_marks[index])
+    # Choice analysis ranks attempts by total, highest first, ties by attempt id: rank them
+    # once, and each question's answers sort by that rank.
+    ranking = sorted(range(len(keys_in_order)), key=keys_in_order.__getitem__)
+    ranking.sort(key=lambda n: attempt_score[keys_in_order[n]], reverse=True)
+    rank = [0] * len(ranking)
+    for place, n in enumerate(ranking):
+        rank[n] = place
+    choice_rows = {
+        question_id: [(rank[n], mask) for n, mask in answers]
+        for question_id, answers in picks.items()
+    }
+
     maxima = list(max_marks)
     if scope == "bank":
         # The rest of each attempt, so discrimination is against the whole attempt's mark.
-        totals_max = {str(a[0]): float(a[3] or 0) for a in attempts}
-        rest_max = 0.0
-        for key, row in zip(matrix_keys, matrix, strict=True):
-            given = sum(max_marks[i] for i, m in enumerate(row) if m is not None)
-            rest_max = max(rest_max, totals_max[key] - given)
-            row.append(attempt_score[key] - sum(m for m in row if m is not None))
+        totals_max = {a[0]: float(a[3] or 0) for a in attempts}
+        row_max = [0.0] * len(totals)
+        for index, answers in enumerate(columns):
+            for n, _ in answers:
+                row_max[n] += max_marks[index]
+        rest_column, rest_max = [], 0.0
+        for n, key in enumerate(keys_in_order):
+            rest_max = max(rest_max, totals_max[key] - row_max[n])
+            rest = attempt_score[key] - totals[n]
+            rest_column.append((n, rest))
+            totals[n] += rest
+        columns.append(rest_column)
         maxima.append(rest_max)
-    stats = moodle_statistics(matrix, maxima)
+    stats = moodle_statistics_by_question(columns, totals, maxima)
     display = moodle_display(stats, maxima)
     typical_max = None
     if attempts:
         typical_max = float(Counter(float(a[3] or 0) for a in attempts).most_common(1)[0][0])
     quiz_stats = quiz_display = None
     if scope == "quiz":
-        whole = stats
-        if any(mark is None for row in matrix for mark in row):
-            whole = moodle_statistics([slot_marks[key] for key in matrix_keys], slot_max)
-        quiz_stats = whole["quiz"]
-        quiz_display = moodle_display(whole, slot_max, total_max=typical_max or None)["quiz"]
+        quiz_stats = stats["quiz"]
+        if any(len(answers) != len(totals) for answers in columns):
+            # Not every attempt holds every question: the quiz figures come from the slots.
+            quiz_stats = moodle_quiz_statistics_by_question(slot_columns, totals)
+        quiz_display = moodle_display(
+            {"questions": [], "quiz": quiz_stats},
+            [],
+            total_max=typical_max or math.fsum(slot_max),
+        )["quiz"]
 
-    choice_counts = {pk: len(list(questions[pk].choices.all())) for pk in order}
-    by_choice = choice_analysis(choice_rows, {pk: list(range(choice_counts[pk])) for pk in order})
+    by_choice = choice_counts(
+        choice_rows, key_masks, {pk: len(questions[pk].choices) for pk in order}
+    )
     rows = []
     for index, pk in enumerate(order):
         question = questions[pk]
         figures = stats["questions"][index]
         shown = display["questions"][index]
-        responses_n = sum(1 for row in matrix if row[index] is not None)
+        responses_n = len(columns[index])
         flags = flags_for_question(figures) if responses_n else []
         choices = []
         analysis = by_choice.get(pk)
-        texts = [c.text or c.match_text for c in question.choices.all()]
+        texts = question.choices
         if analysis and question.type in CHOICE_TYPES:
             for entry in analysis["choices"]:
                 position = int(entry["choice_id"])
@@ -415,19 +478,16 @@ def analyse(
                 )
                 choices.append(row)
                 flags.extend(f"Choice {row.letter} ({_plain(text, 40)}): {f}" for f in row.flags)
-        tags: dict[str, list[str]] = defaultdict(list)
-        for tag in question.tags.all():
-            tags[tag.kind].append(tag.value)
         rows.append(
             QuestionRow(
                 question_id=pk,
                 key=question.key,
-                bank=question.bank.name,
+                bank=question.bank,
                 type=question.type,
-                type_label=question.get_type_display(),
+                type_label=question.type_label,
                 stem=_plain(question.stem),
                 critical=question.critical,
-                tags=dict(tags),
+                tags=question.tags,
                 max_mark=max_marks[index],
                 responses=responses_n,
                 facility=figures["facility"],
@@ -469,8 +529,15 @@ def _fingerprint(quiz_ids, learners) -> tuple:
 
 def _compute(*, scope, scope_id, title, quiz_ids, bank_id, which, learners, fingerprint):
     counted = counted_attempts(quiz_ids=quiz_ids, which=which, learners=learners)
-    attempts = _raw_rows(counted.values_list("id", "user_id", "score", "max_score", "percent"))
-    responses, versions = _parsed(_response_rows(counted, bank_id))
+    # Attempt ids as text: strings hash and sort far faster than UUID objects.
+    attempts = _raw_rows(
+        counted.annotate(key=Cast("id", models.TextField())).values_list(
+            "key", "user_id", "score", "max_score", "percent"
+        )
+    )
+    rows = _response_rows(counted, bank_id)
+    versions = _versions(rows)
+    responses = [row[1:] for row in rows]
     question_ids = {row[2] for row in responses}
     if bank_id is not None:
         question_ids |= set(

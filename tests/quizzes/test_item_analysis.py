@@ -32,9 +32,11 @@ Quiz: Σ(T - T̄)² = 2·1.5² + 0.5² + 0.5² + 2·1.5² = 9.5, SD sqrt(9.5 / 5
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
@@ -45,7 +47,7 @@ from quizzes.analysis import (
     FLAG_TOO_HARD,
 )
 from quizzes.item_analysis import Which, item_analysis, tag_groups
-from quizzes.models import Attempt
+from quizzes.models import Attempt, AttemptQuestion
 from quizzes.services import attempt_start
 from tests import factories
 from tests.quizzes.analysis_matrix import PICKS, answered_matrix, matrix_quiz, take
@@ -306,3 +308,27 @@ def test_learners_narrow_the_attempts_to_a_group(quiz):
 
     assert analysis.attempts == 3
     assert by_key(analysis)["q3"].facility_percent == approx(100 * 2 / 3)
+
+
+def test_submission_records_the_options_picked_by_their_place_in_the_question(quiz):
+    """Each graded answer stores the positions picked (a bit each), whatever the shuffle."""
+    cai = get_user_model().objects.get(username="cai")
+    attempt = Attempt.objects.get(user=cai)
+    picked = list(attempt.questions.order_by("position").values_list("picked", flat=True))
+    assert picked == [1 << p for p in PICKS["cai"]]
+
+
+def test_answers_graded_before_the_picked_column_are_filled_by_the_migration(quiz):
+    """Attempts submitted before ``picked`` existed get it from their snapshot and response,
+    so their choices still count once the analysis reads only the column."""
+    migration = importlib.import_module("quizzes.migrations.0004_attemptquestion_picked")
+    before = item_analysis(quiz=quiz, refresh=True)
+    AttemptQuestion.objects.update(picked=None)
+    migration.fill_picked(django_apps, None)
+    eli = get_user_model().objects.get(username="eli")
+    picked = Attempt.objects.get(user=eli).questions.order_by("position")
+    assert list(picked.values_list("picked", flat=True)) == [1 << p for p in PICKS["eli"]]
+    after = item_analysis(quiz=quiz, refresh=True)
+    assert [[c.count for c in q.choices] for q in after.questions] == [
+        [c.count for c in q.choices] for q in before.questions
+    ]

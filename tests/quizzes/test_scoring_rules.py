@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from quizzes import grading
 from quizzes.grading import percent, question_grade
 
 AON = {"multiple_scoring": "all_or_nothing", "sequence_scoring": "all_or_nothing"}
@@ -229,3 +230,18 @@ def test_the_percentage_is_score_over_maximum_to_two_places(score, max_score, ex
 def test_an_unknown_question_type_is_an_error_not_a_zero():
     with pytest.raises(ValueError, match="essay"):
         grade({"type": "essay", "points": "1", "items": []}, None)
+
+
+def test_the_options_picked_are_a_mask_of_their_places_in_the_question() -> None:
+    snapshot = {
+        "type": "multiple",
+        "items": [
+            {"key": "k2", "position": 2, "correct": True},
+            {"key": "k0", "position": 0, "correct": False},
+            {"key": "k1", "position": 1, "correct": True},
+        ],
+    }
+    assert grading.picked_mask(snapshot, {"choices": ["k2", "k0"]}) == 0b101
+    assert grading.picked_mask(snapshot, None) == 0
+    assert grading.picked_mask({**snapshot, "type": "single"}, {"choice": "k1"}) == 0b010
+    assert grading.picked_mask({"type": "ordering", "items": []}, {"order": []}) is None

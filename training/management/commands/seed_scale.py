@@ -39,6 +39,7 @@ from quizzes.models import (
     Quiz,
     Tag,
 )
+from quizzes.grading import picked_mask
 from quizzes.services import question_snapshot, quiz_settings
 from training.models import (
     Assignment,
@@ -603,6 +604,7 @@ class Command(BaseCommand):
                     answered_at=submitted if response else None,
                     score=points,
                     is_correct=correct,
+                    picked=picked_mask(snapshot, response),
                 )
             )
         attempt.score = score
