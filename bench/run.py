@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import redis  # noqa: E402
+
 from bench.client import Browser  # noqa: E402
 from bench.load import percentile  # noqa: E402
 from bench.load import run as load_run  # noqa: E402
@@ -43,6 +45,7 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 DEFAULT_SQLITE = "/tmp/miss-bench/scale.sqlite3"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/miss_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 
 
 def environment(backend: str, args) -> dict[str, str]:
@@ -117,6 +120,34 @@ def create_database(url: str) -> None:
     ).stdout.strip()
     if not found:
         subprocess.run([*base, f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+
+
+def redis_answers(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ceiling_of(before: dict, after: dict) -> dict:
+    """The two halves of the ceiling run as one: requests over their time together."""
+    seconds = before["seconds"] + after["seconds"]
+    requests = before["requests"] + after["requests"]
+    return {
+        "seconds": round(seconds, 1),
+        "requests": requests,
+        "errors": before["errors"] + after["errors"],
+        "requests_per_second": round(requests / seconds, 1),
+        "halves_requests_per_second": [
+            before["requests_per_second"],
+            after["requests_per_second"],
+        ],
+    }
 
 
 def free_port() -> int:
@@ -237,38 +268,56 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--sqlite", default=DEFAULT_SQLITE)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
-    parser.add_argument("--redis", default="", help="REDIS_URL for cache and sessions (optional)")
+    parser.add_argument(
+        "--redis",
+        default="auto",
+        help="REDIS_URL for cache and sessions, as in a scale-out; 'auto' (the default) uses "
+        f"{DEFAULT_REDIS} if it answers, '' runs without Redis",
+    )
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--attempts", type=int, default=150_000)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     parser.add_argument("--load-seconds", type=float, default=30)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true", help="only the load run")
     args = parser.parse_args()
+    if args.redis == "auto":
+        args.redis = DEFAULT_REDIS if redis_answers(DEFAULT_REDIS) else ""
 
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    all_results = {"date": stamp, "cpus": os.cpu_count(), "backends": {}}
+    all_results = {
+        "date": stamp,
+        "cpus": os.cpu_count(),
+        "redis": args.redis or None,
+        "backends": {},
+    }
     for backend in args.backends.split(","):
         env = environment(backend, args)
         targets = prepare(backend, env, args)
+        if args.redis:
+            # Both data sets use the same user ids: no cached user or session may cross over.
+            redis.Redis.from_url(args.redis).flushdb()
         server = Gunicorn(env)
         try:
-            print(f"[{backend}] timing pages on {server.base}", flush=True)
-            results = {"pages": pages(server.base, targets, args.requests)}
+            results = {}
+            if not args.skip_pages:
+                print(f"[{backend}] timing pages on {server.base}", flush=True)
+                results["pages"] = pages(server.base, targets, args.requests)
             if not args.skip_load:
-                print(f"[{backend}] load run: ceiling, then quiz taking", flush=True)
-                results["ceiling"] = load_run(
-                    server.base,
-                    targets["load_learners"],
-                    targets["password"],
-                    args.load_seconds,
-                    None,
-                )
+                print(f"[{backend}] load run: ceiling, quiz taking, ceiling", flush=True)
+                learners, password = targets["load_learners"], targets["password"]
+                # The ceiling is measured on both sides of the quiz run, half as long each
+                # time, so a machine whose speed drifts compares like with like.
+                before = load_run(server.base, learners, password, args.load_seconds / 2, None)
                 results["quiz taking"] = load_run(
-                    server.base,
-                    targets["load_learners"],
-                    targets["password"],
-                    args.load_seconds,
-                    targets["load_quiz"],
+                    server.base, learners, password, args.load_seconds, targets["load_quiz"]
+                )
+                after = load_run(server.base, learners, password, args.load_seconds / 2, None)
+                results["ceiling"] = ceiling_of(before, after)
+                results["quiz taking"]["share_of_ceiling"] = round(
+                    results["quiz taking"]["requests_per_second"]
+                    / results["ceiling"]["requests_per_second"],
+                    3,
                 )
         finally:
             server.stop()

@@ -93,14 +93,23 @@ TEMPLATES = [
 ]
 
 # Database: SQLite by default (WAL mode, set on connect), PostgreSQL through DATABASE_URL.
+# Connections are kept between requests (CONN_MAX_AGE seconds): opening one costs more than
+# a page's queries, SQLite's included (it reads the whole schema on every new connection).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+CONN_MAX_AGE = envint("CONN_MAX_AGE", 60)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"

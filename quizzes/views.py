@@ -17,6 +17,19 @@ from .models import Attempt, AttemptQuestion, Quiz
 from .selectors import feedback_allowed, public_question, review_question
 
 
+ANSWER_SAVE_FIELDS = (
+    "position",
+    "snapshot",
+    "response",
+    "sequence",
+    "score",
+    "attempt__user_id",
+    "attempt__mode",
+    "attempt__state",
+    "attempt__deadline",
+)
+
+
 def _get_attempt_for(request, attempt_id) -> Attempt:
     """The learner's own attempt, or 404: nobody reaches another learner's attempt."""
     try:
@@ -167,13 +180,16 @@ def _attempt_post(request, attempt, questions):
 @login_required
 def attempt_answer(request, attempt_id, position):
     """Saves one answer as it is given (called by the page's script); answers JSON."""
-    aq = (
-        AttemptQuestion.objects.select_related("attempt")
-        .filter(attempt_id=attempt_id, attempt__user=request.user, position=position)
-        .first()
-    )
-    if aq is None:
-        raise Http404("No such question.")
+    try:
+        # Ten of these per quiz: only the columns a save needs (the attempt's settings and
+        # the rest load on demand, which only a late save that submits the attempt does).
+        aq = (
+            AttemptQuestion.objects.select_related("attempt")
+            .only(*ANSWER_SAVE_FIELDS)
+            .get(attempt_id=attempt_id, attempt__user=request.user, position=position)
+        )
+    except AttemptQuestion.DoesNotExist as exc:
+        raise Http404("No such question.") from exc
     try:
         saved = services.attempt_answer(
             attempt=aq.attempt,
