@@ -16,7 +16,6 @@ from . import services
 from .models import Attempt, AttemptQuestion, Quiz
 from .selectors import feedback_allowed, public_question, review_question
 
-
 ANSWER_SAVE_FIELDS = (
     "position",
     "snapshot",

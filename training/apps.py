@@ -15,7 +15,6 @@ class TrainingConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401
-
         from .auth import _forget_saved_user
 
         post_migrate.connect(_ensure_roles, sender=self)

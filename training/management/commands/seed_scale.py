@@ -29,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
+from quizzes.grading import picked_mask
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -39,7 +40,6 @@ from quizzes.models import (
     Quiz,
     Tag,
 )
-from quizzes.grading import picked_mask
 from quizzes.services import question_snapshot, quiz_settings
 from training.models import (
     Assignment,
