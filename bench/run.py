@@ -159,7 +159,7 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn on a loopback port, 2 sync workers; stopped by the pid it was started with."""
 
-    def __init__(self, env, workers: int = 2):
+    def __init__(self, env, workers: int = 2, threads: int = 1):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [
@@ -169,6 +169,8 @@ class Gunicorn:
             f"127.0.0.1:{self.port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--timeout",
             "300",
             "--log-level",
@@ -278,6 +280,9 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=150_000)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     parser.add_argument("--load-seconds", type=float, default=30)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
+    )
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-pages", action="store_true", help="only the load run")
     args = parser.parse_args()
@@ -289,6 +294,7 @@ def main() -> None:
         "date": stamp,
         "cpus": os.cpu_count(),
         "redis": args.redis or None,
+        "gunicorn": {"workers": 2, "threads": args.threads},
         "backends": {},
     }
     for backend in args.backends.split(","):
@@ -297,7 +303,7 @@ def main() -> None:
         if args.redis:
             # Both data sets use the same user ids: no cached user or session may cross over.
             redis.Redis.from_url(args.redis).flushdb()
-        server = Gunicorn(env)
+        server = Gunicorn(env, threads=args.threads)
         try:
             results = {}
             if not args.skip_pages:

@@ -123,9 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and sessions: Redis when REDIS_URL is set, else the database (shared by all workers).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     # The signed-in user is read from Redis too; any change to a user drops the copy at once.
     AUTH_USER_CACHE_SECONDS = envint("AUTH_USER_CACHE_SECONDS", 300)
