@@ -112,7 +112,7 @@ def test_redis_url_moves_cache_and_sessions_to_redis_and_database_url_to_postgre
         }
     )
     assert out == (
-        "django.core.cache.backends.redis.RedisCache django.contrib.sessions.backends.cache "
+        "config.cache.RedisCache django.contrib.sessions.backends.cache "
         "django.db.backends.postgresql 900"
     )
 
