@@ -9,18 +9,20 @@ of attempts, and shapes their output for the pages.
   never count; an attempt submitted when time ran out does.
 * **Questions** are matched across attempts by question id. **Choices** are matched by their
   position in the question when the attempt started (the snapshot's ``position``), so the
-  per-attempt shuffling and the opaque per-attempt keys never split one choice into many.
-  Choices are labelled with the question's current text.
+  per-attempt shuffling and the opaque per-attempt keys never split one choice into many. The
+  positions picked are stored with each graded answer (``AttemptQuestion.picked``), so no
+  snapshot is read but one per question version (for its points and key). Choices are
+  labelled with the question's current text.
 * **Marks** are the question's score in the attempt, rescaled to the question's current points
   when a learner was given a version worth different points, so every mark of a question is on
   one scale. For a bank, the rest of each attempt (its questions from other banks) is one more
   column, so an item's discrimination is still measured against the whole attempt.
 * **Choice analysis** covers single best answer, multiple response and true/false questions.
 
-Reading every snapshot of a busy quiz takes seconds, so results are cached the way Moodle caches
-its quiz statistics: a result is served for ``ITEM_ANALYSIS_CACHE_SECONDS`` (15 minutes by
-default) or for as long as no attempt has been submitted since, and the page offers to
-recalculate.
+Recalculating a busy quiz reads tens of thousands of answers (most of a second), so results are
+cached the way Moodle caches its quiz statistics: a result is served for
+``ITEM_ANALYSIS_CACHE_SECONDS`` (15 minutes by default) or for as long as no attempt has been
+submitted since, and the page offers to recalculate.
 """
 
 from __future__ import annotations
