@@ -38,7 +38,6 @@ import math
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from quizzes.analysis import (
     FLAG_DISTRACTOR_BEATS_KEY,
@@ -53,13 +52,6 @@ from tests import factories
 from tests.quizzes.analysis_matrix import PICKS, answered_matrix, matrix_quiz, take
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import html
 import re
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from quizzes.analysis import FLAG_DISTRACTOR_BEATS_KEY, FLAG_TOO_EASY, FLAG_TOO_HARD
@@ -17,13 +16,6 @@ from tests import factories
 from tests.quizzes.analysis_matrix import answered_matrix, matrix_quiz, take
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from tests import factories
@@ -15,13 +14,6 @@ from training.reports import critical_misses
 pytestmark = pytest.mark.django_db
 
 ROLE = CohortMembership.Role
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ from tests import factories
 DASHBOARD = reverse("training:dashboard")
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def user_cache(settings):
     settings.AUTH_USER_CACHE_SECONDS = 300
