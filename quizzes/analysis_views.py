@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
-from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Q
 from django.http import Http404
@@ -12,10 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import charts
+from .forms_analysis import ItemAnalysisForm
 from .item_analysis import (
     FINISHED,
-    TAG_KINDS,
-    Which,
     item_analysis,
     tag_groups,
 )
@@ -24,33 +20,6 @@ from .selectors import review_question
 
 ITEM_ANALYSIS_PERMISSION = "quizzes.change_question"
 ATTEMPT_REVIEW_PERMISSION = "quizzes.view_attempt"
-
-
-class ItemAnalysisForm(forms.Form):
-    which = forms.ChoiceField(
-        label="Attempts that count", choices=Which.choices, initial=Which.FIRST, required=False
-    )
-    group = forms.ChoiceField(
-        label="Group the questions by",
-        choices=[(kind.value, kind.label) for kind in TAG_KINDS],
-        initial=Tag.Kind.RISK,
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.layout = Layout(
-            Row(Column("which", css_class="col-md-5"), Column("group", css_class="col-md-4")),
-        )
-        self.helper.add_input(Submit("show", "Show", css_class="btn-primary"))
-
-    def choice(self, name: str) -> str:
-        default = self.fields[name].initial
-        if not self.is_valid():
-            return default
-        return self.cleaned_data.get(name) or default
 
 
 @login_required

@@ -6,8 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row, Submit
 from django import forms
 
-from quizzes.item_analysis import TAG_KINDS, Which
-from quizzes.models import Quiz, Tag
+from quizzes.forms_analysis import ItemAnalysisForm
+from quizzes.models import Quiz
 
 from .models import Cohort, CohortMembership, Course
 from .progress import Status
@@ -113,22 +113,16 @@ class CohortReportForm(forms.Form):
         )
 
 
-class CohortItemsForm(forms.Form):
+class CohortItemsForm(ItemAnalysisForm):
+    """The item-analysis choices (which attempts count, the tag to group by) for one quiz,
+    narrowed to a cohort or a role."""
+
     quiz = forms.ModelChoiceField(Quiz.objects.order_by("title"), empty_label=None)
-    which = forms.ChoiceField(
-        label="Attempts that count", choices=Which.choices, initial=Which.FIRST, required=False
-    )
     cohort = forms.ModelChoiceField(
         Cohort.objects.order_by("name"), required=False, empty_label="All cohorts"
     )
     role = forms.ChoiceField(
         choices=[("", "All roles"), *CohortMembership.Role.choices], required=False
-    )
-    group = forms.ChoiceField(
-        label="Group the questions by",
-        choices=[(kind.value, kind.label) for kind in TAG_KINDS],
-        initial=Tag.Kind.RISK,
-        required=False,
     )
 
     def __init__(self, *args, **kwargs):

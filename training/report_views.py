@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from quizzes import charts
 from quizzes.analysis_views import ITEM_ANALYSIS_PERMISSION
-from quizzes.item_analysis import Which, item_analysis, tag_groups
+from quizzes.item_analysis import item_analysis, tag_groups
 from quizzes.models import Attempt, Tag
 
 from .models import CohortMembership
@@ -250,8 +250,7 @@ def cohort_items(request):
     if form.is_valid():
         data = form.cleaned_data
         quiz, cohort, role = data["quiz"], data.get("cohort"), data.get("role") or ""
-        which = data.get("which") or Which.FIRST
-        group = data.get("group") or Tag.Kind.RISK
+        which, group = form.choice("which"), form.choice("group")
         learners = cohort_learners(cohort=cohort, role=role)
         key = f"cohort:{cohort.pk if cohort else ''}:role:{role}"
         analysis = item_analysis(quiz=quiz, which=which, learners=learners, learners_key=key)
