@@ -7,29 +7,14 @@ import csv
 import io
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.training.report_scenarios import at, hospital
 from training import reports
 from training.reports import COLUMNS, csv_safe
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def place(client):
-    place = hospital()
-    client.force_login(place["admin"])
-    return place
-
-
-@pytest.fixture(autouse=True)
-def twenty_days_on():
-    with time_machine.travel(at(20), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("twenty_days_on")]
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -6,28 +6,13 @@ import html
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from quizzes.models import Attempt
 from tests import factories
-from tests.training.report_scenarios import at, hospital
 from training import services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def place(client):
-    place = hospital()
-    client.force_login(place["admin"])
-    return place
-
-
-@pytest.fixture(autouse=True)
-def twenty_days_on():
-    with time_machine.travel(at(20), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("twenty_days_on")]
 
 
 def text_of(response) -> str:
