@@ -49,16 +49,15 @@ def _text(response) -> str:
 
 # Who may -----------------------------------------------------------------------------------
 
+EDUCATOR_PAGES = [
+    IMPORT,
+    reverse("quizzes:import_template"),
+    reverse("quizzes:import_preview", args=["some-token"]),
+    reverse("quizzes:export"),
+]
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        IMPORT,
-        reverse("quizzes:import_template"),
-        reverse("quizzes:import_preview", args=["some-token"]),
-        reverse("quizzes:export"),
-    ],
-)
+
+@pytest.mark.parametrize("url", EDUCATOR_PAGES)
 def test_anonymous_people_are_sent_to_log_in(client, url):
     response = client.get(url)
 
@@ -66,15 +65,7 @@ def test_anonymous_people_are_sent_to_log_in(client, url):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        IMPORT,
-        reverse("quizzes:import_template"),
-        reverse("quizzes:import_preview", args=["some-token"]),
-        reverse("quizzes:export"),
-    ],
-)
+@pytest.mark.parametrize("url", EDUCATOR_PAGES)
 def test_a_learner_gets_403(learner_client, url):
     assert learner_client.get(url).status_code == 403
 
