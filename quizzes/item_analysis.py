@@ -50,7 +50,7 @@ from .analysis import (
     moodle_statistics_by_question,
 )
 from .charts import histogram_bins
-from .grading import MASK_POSITIONS
+from .grading import CHOICE_TYPES, MASK_POSITIONS
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -62,7 +62,6 @@ from .models import (
     Tag,
 )
 
-CHOICE_TYPES = ("single", "multiple", "true_false")
 FINISHED = (Attempt.State.SUBMITTED, Attempt.State.EXPIRED)
 TAG_KINDS = (Tag.Kind.PROCEDURE, Tag.Kind.PHASE, Tag.Kind.RISK, Tag.Kind.ROLE)
 CACHE_VERSION = 1
