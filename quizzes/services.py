@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -137,7 +138,8 @@ def _image_url(field) -> str:
 def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) -> dict:
     """What the learner is given: rendered text, opaque per-attempt keys and the answers."""
     used: set[str] = set()
-    choices = list(question.choices.all())
+    # quiz_draw reads every drawn question's choices in one query (a prefetch cost more).
+    choices = getattr(question, "drawn_choices", None) or list(question.choices.all())
     snapshot = {
         "type": question.type,
         "key": question.key,
@@ -277,7 +279,11 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
         taken.update(candidates)
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
-    by_pk = Question.objects.prefetch_related("choices").in_bulk(chosen)
+    by_pk = Question.objects.in_bulk(chosen)
+    for question in by_pk.values():
+        question.drawn_choices = []
+    for choice in Choice.objects.filter(question_id__in=chosen):
+        by_pk[choice.question_id].drawn_choices.append(choice)
     return [by_pk[pk] for pk in chosen]
 
 
@@ -314,6 +320,10 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
     if quiz.closes_at and now >= quiz.closes_at:
         return Availability(False, "This quiz has closed.")
     graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
+    if not quiz.attempt_limit and not quiz.cooldown_minutes:
+        # Nothing to count or wait for: only the number the next attempt takes.
+        last = graded.aggregate(n=Max("number"))["n"] or 0
+        return Availability(True, "", last_number=last)
     # Attempts count from the learner's latest reset, if any: one query with the reset inside.
     reset_at = Subquery(
         AttemptReset.objects.filter(user=user, quiz=quiz, reset_at__lte=now)
@@ -523,14 +533,14 @@ def answer_clean(snapshot: dict, raw: dict) -> dict | None:
 _clean_response = answer_clean  # the walking skeleton's name
 
 
-def _clean_for(aq: AttemptQuestion, raw: dict) -> dict | None:
+def _clean_for(position: int, snapshot: dict, raw: dict) -> dict | None:
     """``answer_clean`` with the question's number in every message."""
     try:
-        return answer_clean(aq.snapshot, raw)
+        return answer_clean(snapshot, raw)
     except ForeignOption as refusal:
-        raise ForeignOption(f"Question {aq.position}: {refusal}") from None
+        raise ForeignOption(f"Question {position}: {refusal}") from None
     except AnswerRefused as refusal:
-        raise AnswerRefused(f"Question {aq.position}: {refusal}", status=refusal.status) from None
+        raise AnswerRefused(f"Question {position}: {refusal}", status=refusal.status) from None
 
 
 def _stale(position: int) -> str:
@@ -550,14 +560,13 @@ def _check_open(attempt: Attempt, now) -> None:
         raise AnswerRefused(ALREADY_SUBMITTED, status=409)
 
 
-def _why_not_saved(attempt: Attempt, aq: AttemptQuestion) -> AnswerRefused:
-    state = Attempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).get()
+def _why_not_saved(attempt_id, aq_id: int, position: int) -> AnswerRefused:
+    state = Attempt.objects.filter(pk=attempt_id).values_list("state", flat=True).get()
     if state != Attempt.State.IN_PROGRESS:
-        attempt.state = state
         return AnswerRefused(ALREADY_SUBMITTED, status=409)
-    if AttemptQuestion.objects.filter(pk=aq.pk, score__isnull=False).exists():
-        return _checked(aq.position)
-    return AnswerRefused(_stale(aq.position), status=409)
+    if AttemptQuestion.objects.filter(pk=aq_id, score__isnull=False).exists():
+        return _checked(position)
+    return AnswerRefused(_stale(position), status=409)
 
 
 def _checked(position: int) -> AnswerRefused:
@@ -588,18 +597,112 @@ def attempt_answer(
     aq = question or attempt.questions.filter(position=position).first()
     if aq is None or aq.attempt_id != attempt.pk or aq.position != position:
         raise AnswerRefused("No such question in this attempt.", status=404)
-    response = _clean_for(aq, raw)
+    response = _clean_for(position, aq.snapshot, raw)
     if aq.score is not None:
         raise _checked(position)
     if response == aq.response:
         return aq
-    updated = AttemptQuestion.objects.filter(
-        pk=aq.pk, sequence=sequence, score__isnull=True
-    ).update(response=response, sequence=sequence + 1, answered_at=now)
-    if not updated:
-        raise _why_not_saved(attempt, aq)
+    if not _answer_write(aq.pk, response, sequence, now):
+        raise _why_not_saved(attempt.pk, aq.pk, position)
     aq.response, aq.sequence, aq.answered_at = response, sequence + 1, now
     return aq
+
+
+# The page's script saves each answer as it is given: ten requests a quiz, each reading the
+# question with its attempt and writing one row. Both statements are written out once here:
+# building them with the ORM took longer than running them.
+
+
+_ANSWER_READ = """
+    SELECT aq.id, aq.snapshot, aq.response, aq.sequence, aq.score IS NOT NULL,
+           a.state = %s AND (a.deadline IS NULL OR a.deadline > %s)
+    FROM quizzes_attemptquestion aq INNER JOIN quizzes_attempt a ON a.id = aq.attempt_id
+    WHERE aq.attempt_id = %s AND aq.position = %s AND a.user_id = %s
+"""
+_ANSWER_WRITE = """
+    UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
+    WHERE id = %s AND sequence = %s AND score IS NULL
+"""
+
+
+def _from_json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@dataclass(frozen=True)
+class AnswerSlot:
+    """One question of a learner's attempt, as an answer save needs it."""
+
+    pk: int
+    snapshot: dict
+    response: dict | None
+    sequence: int
+    checked: bool  # it has a score: graded, or checked in practice
+    open_now: bool  # the attempt is in progress and its time has not run out
+
+
+def _answer_slot(attempt_id, user_id: int, position: int, now) -> AnswerSlot | None:
+    field = AttemptQuestion._meta.get_field
+    params = [
+        Attempt.State.IN_PROGRESS.value,
+        field("answered_at").get_db_prep_value(now, connection),
+        Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
+        position,
+        user_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWER_READ, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, snapshot, response, sequence, checked, open_now = row
+    return AnswerSlot(
+        pk, _from_json(snapshot), _from_json(response), sequence, bool(checked), bool(open_now)
+    )
+
+
+def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool:
+    """Writes the answer if nobody saved since ``sequence`` and it has no score yet."""
+    field = AttemptQuestion._meta.get_field
+    params = [
+        field("response").get_db_prep_save(response, connection),
+        sequence + 1,
+        field("answered_at").get_db_prep_save(now, connection),
+        aq_id,
+        sequence,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWER_WRITE, params)
+        return cursor.rowcount == 1
+
+
+def answer_save(*, attempt_id, user, position: int, raw_for, sequence: int, now=None) -> int:
+    """Saves one answer as the page's script sends it; returns the question's new sequence.
+
+    ``raw_for(snapshot)`` reads the answer as posted for the question as it was given. The
+    same rules as ``attempt_answer``, in two statements when the attempt is open: read, write.
+    A closed or timed-out attempt takes ``attempt_answer``'s path, which refuses the answer
+    and submits an attempt whose time has run out. ``AttemptQuestion.DoesNotExist`` if the
+    user has no such question: nobody saves into another learner's attempt.
+    """
+    now = now or timezone.now()
+    slot = _answer_slot(attempt_id, user.pk, position, now)
+    if slot is None:
+        raise AttemptQuestion.DoesNotExist("No such question.")
+    if not slot.open_now:
+        aq = AttemptQuestion.objects.select_related("attempt").get(pk=slot.pk)
+        raw = raw_for(aq.snapshot)
+        return attempt_answer(
+            attempt=aq.attempt, position=position, raw=raw, sequence=sequence, now=now, question=aq
+        ).sequence
+    response = _clean_for(position, slot.snapshot, raw_for(slot.snapshot))
+    if slot.checked:
+        raise _checked(position)
+    if response == slot.response:
+        return slot.sequence
+    if not _answer_write(slot.pk, response, sequence, now):
+        raise _why_not_saved(attempt_id, slot.pk, position)
+    return sequence + 1
 
 
 def attempt_save_answers(
@@ -627,7 +730,7 @@ def attempt_save_answers(
             continue
         raw, sequence = answers[aq.position]
         try:
-            response = _clean_for(aq, raw)
+            response = _clean_for(aq.position, aq.snapshot, raw)
         except ForeignOption:
             raise
         except AnswerRefused as refusal:
@@ -734,12 +837,31 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
         if not won:
             attempt.refresh_from_db()
             return False
-        AttemptQuestion.objects.bulk_update(questions, ["score", "is_correct", "picked"])
+        _grades_write(questions)
         attempt.state, attempt.submitted_at = state, submitted_at
         for name, value in result.items():
             setattr(attempt, name, value)
         attempt_submitted.send(sender=Attempt, attempt=attempt)
     return True
+
+
+_GRADE_WRITE = """
+    UPDATE quizzes_attemptquestion SET score = %s, is_correct = %s, picked = %s WHERE id = %s
+"""
+
+
+def _grades_write(questions: list[AttemptQuestion]) -> None:
+    """Writes each question's grade: one statement run for every row (``bulk_update`` builds
+    a CASE per column over every row, which took longer to build than to run)."""
+    score = AttemptQuestion._meta.get_field("score")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _GRADE_WRITE,
+            [
+                (score.get_db_prep_save(aq.score, connection), aq.is_correct, aq.picked, aq.pk)
+                for aq in questions
+            ],
+        )
 
 
 def attempt_expire_if_due(attempt: Attempt, *, now=None) -> bool:

@@ -16,18 +16,6 @@ from . import services
 from .models import Attempt, AttemptQuestion, Quiz
 from .selectors import feedback_allowed, public_question, review_question
 
-ANSWER_SAVE_FIELDS = (
-    "position",
-    "snapshot",
-    "response",
-    "sequence",
-    "score",
-    "attempt__user_id",
-    "attempt__mode",
-    "attempt__state",
-    "attempt__deadline",
-)
-
 
 def _get_attempt_for(request, attempt_id) -> Attempt:
     """The learner's own attempt, or 404: nobody reaches another learner's attempt."""
@@ -180,26 +168,18 @@ def _attempt_post(request, attempt, questions):
 def attempt_answer(request, attempt_id, position):
     """Saves one answer as it is given (called by the page's script); answers JSON."""
     try:
-        # Ten of these per quiz: only the columns a save needs (the attempt's settings and
-        # the rest load on demand, which only a late save that submits the attempt does).
-        aq = (
-            AttemptQuestion.objects.select_related("attempt")
-            .only(*ANSWER_SAVE_FIELDS)
-            .get(attempt_id=attempt_id, attempt__user=request.user, position=position)
+        sequence = services.answer_save(
+            attempt_id=attempt_id,
+            user=request.user,
+            position=position,
+            raw_for=lambda snapshot: _raw_answer(snapshot, request.POST, position),
+            sequence=_sequence(request.POST, position),
         )
     except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question.") from exc
-    try:
-        saved = services.attempt_answer(
-            attempt=aq.attempt,
-            position=position,
-            raw=_raw_answer(aq.snapshot, request.POST, position),
-            sequence=_sequence(request.POST, position),
-            question=aq,
-        )
     except services.AnswerRefused as refusal:
         return JsonResponse({"error": str(refusal)}, status=refusal.status)
-    return JsonResponse({"saved": True, "sequence": saved.sequence})
+    return JsonResponse({"saved": True, "sequence": sequence})
 
 
 @require_POST

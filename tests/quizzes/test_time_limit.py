@@ -83,6 +83,18 @@ def test_an_answer_after_the_deadline_is_refused_and_the_saved_answers_are_marke
     assert timed.score == 1  # question 1, saved in time
 
 
+def test_a_save_from_the_page_at_the_deadline_exactly_is_refused(learner_client, timed):
+    # The page's saves compare the deadline in SQL: the same boundary as the service's.
+    aq, fields = second_answer(timed)
+    with time_machine.travel(DEADLINE, tick=False):
+        response = learner_client.post(
+            reverse("quizzes:answer", args=[timed.pk, 2]), {**fields, "seq2": 0}
+        )
+    assert response.status_code == 409
+    aq.refresh_from_db()
+    assert aq.response is None
+
+
 def test_an_answer_at_the_deadline_exactly_is_refused(timed):
     aq = timed.questions.get(position=2)
     with (
