@@ -20,7 +20,7 @@ from .selectors import feedback_allowed, public_question, review_question
 def _get_attempt_for(request, attempt_id) -> Attempt:
     """The learner's own attempt, or 404: nobody reaches another learner's attempt."""
     try:
-        return Attempt.objects.select_related("quiz").get(pk=attempt_id, user=request.user)
+        return Attempt.objects.get(pk=attempt_id, user=request.user)
     except (Attempt.DoesNotExist, ValueError) as exc:
         raise Http404("No such attempt.") from exc
 
@@ -91,8 +91,9 @@ def _render_attempt(request, attempt, questions, *, raws=None, errors=None, prob
         cards.append(card)
     context = {
         "attempt": attempt,
-        "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
+        "quiz_title": attempt.settings_snapshot.get("title") or attempt.quiz.title,
         "questions": cards,
+        "total": len(cards),
         "answered": sum(1 for aq in questions if aq.response is not None),
         "errors": errors,
         "problem": problem,
@@ -202,7 +203,7 @@ def attempt_result(request, attempt_id):
     missed = set(attempt.critical_missed)
     context = {
         "attempt": attempt,
-        "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
+        "quiz_title": attempt.settings_snapshot.get("title") or attempt.quiz.title,
         "review": review,
         "show_answers": show,
         "critical_missed": [q for q in review if q["position"] in missed],
