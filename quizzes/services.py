@@ -311,7 +311,11 @@ class Availability:
     last_number: int = 0  # the highest graded attempt number ever used
 
 
-def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
+def quiz_availability(
+    *, quiz: Quiz, user, now=None, last_number: int | None = None
+) -> Availability:
+    """Whether the learner may start a graded attempt now, and if not why. ``last_number``:
+    the highest attempt number, when the caller has just read it (``attempt_start``)."""
     now = now or timezone.now()
     if quiz.opens_at and now < quiz.opens_at:
         return Availability(
@@ -322,8 +326,9 @@ def quiz_availability(*, quiz: Quiz, user, now=None) -> Availability:
     graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
     if not quiz.attempt_limit and not quiz.cooldown_minutes:
         # Nothing to count or wait for: only the number the next attempt takes.
-        last = graded.aggregate(n=Max("number"))["n"] or 0
-        return Availability(True, "", last_number=last)
+        if last_number is None:
+            last_number = graded.aggregate(n=Max("number"))["n"] or 0
+        return Availability(True, "", last_number=last_number)
     # Attempts count from the learner's latest reset, if any: one query with the reset inside.
     reset_at = Subquery(
         AttemptReset.objects.filter(user=user, quiz=quiz, reset_at__lte=now)
@@ -378,12 +383,24 @@ def attempt_start(
     The partial unique constraint ``one_attempt_in_progress`` makes parallel starts safe: the
     loser of the race gets the winner's attempt, so the attempt limit holds.
     """
-    existing = _in_progress(quiz, user, mode)
+    last_number = None
+    if mode == Attempt.Mode.GRADED and not quiz.attempt_limit and not quiz.cooldown_minutes:
+        # One read answers both questions: an attempt in progress is the latest one, and
+        # with nothing to count, the next attempt only needs the latest number.
+        latest = (
+            Attempt.objects.filter(user=user, quiz=quiz, mode=mode)
+            .order_by("-number", "-started_at")
+            .first()
+        )
+        existing = latest if latest is not None and latest.is_open else None
+        last_number = latest.number if latest is not None else 0
+    else:
+        existing = _in_progress(quiz, user, mode)
     if existing is not None and not attempt_expire_if_due(existing):
         return existing
     now = timezone.now()
     if mode == Attempt.Mode.GRADED:
-        availability = quiz_availability(quiz=quiz, user=user, now=now)
+        availability = quiz_availability(quiz=quiz, user=user, now=now, last_number=last_number)
         if not availability.can_start:
             raise AttemptRefused(availability.reason)
         number = availability.last_number + 1
