@@ -42,6 +42,33 @@ def test_attempts_are_numbered_and_the_limit_refuses_one_more(learner):
     assert Attempt.objects.filter(user=learner).count() == 2
 
 
+def test_without_a_limit_attempts_are_numbered_and_a_second_start_resumes(learner):
+    quiz = factories.quiz_with_questions(2)
+    assert [take(quiz, learner, right=False).number for _ in range(2)] == [1, 2]
+    third = attempt_start(quiz=quiz, user=learner)
+    assert third.number == 3
+    assert attempt_start(quiz=quiz, user=learner) == third
+    assert Attempt.objects.filter(user=learner).count() == 3
+
+
+def test_an_attempt_in_progress_that_is_not_the_latest_is_still_resumed(learner):
+    # Attempts written by hand or by an older version may be numbered out of order: the start
+    # must still find the one in progress rather than open a second.
+    quiz = factories.quiz_with_questions(2)
+    stray = attempt_start(quiz=quiz, user=learner)
+    Attempt.objects.create(
+        user=learner,
+        quiz=quiz,
+        number=5,
+        state=Attempt.State.SUBMITTED,
+        started_at=stray.started_at,
+        submitted_at=stray.started_at,
+        pass_mark=70,
+    )
+    assert attempt_start(quiz=quiz, user=learner) == stray
+    assert Attempt.objects.filter(user=learner, state=Attempt.State.IN_PROGRESS).count() == 1
+
+
 def test_the_start_button_past_the_limit_says_why_and_starts_nothing(learner_client, learner):
     quiz = factories.quiz_with_questions(2, attempt_limit=1)
     take(quiz, learner, right=False)
