@@ -27,7 +27,6 @@ submitted since, and the page offers to recalculate.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -60,6 +59,7 @@ from .models import (
     QuestionBank,
     Quiz,
     Tag,
+    json_from_db,
 )
 
 FINISHED = (Attempt.State.SUBMITTED, Attempt.State.EXPIRED)
@@ -219,12 +219,6 @@ def _raw_rows(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _json(value):
-    if value is None or isinstance(value, dict | list):
-        return value
-    return json.loads(value)
-
-
 def _response_rows(counted: QuerySet[Attempt], bank_id: int | None) -> list[tuple]:
     """(answer id, attempt id, slot, question id, version, score as a float, picked) for every
     answer of the attempts that count, from one index (``attemptquestion_analysis``). No
@@ -256,7 +250,7 @@ def _versions(rows: list[tuple]) -> dict[tuple[int, int], dict]:
         for question_id, version, snapshot in _raw_rows(
             chosen.values_list("question_id", "question_version", "snapshot")
         ):
-            versions[question_id, version] = _json(snapshot)
+            versions[question_id, version] = json_from_db(snapshot)
     return versions
 
 

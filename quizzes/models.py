@@ -6,6 +6,7 @@ later edits of a question or a quiz never change a score that was already earned
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -245,6 +246,11 @@ class Quiz(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def limits_attempts(self) -> bool:
+        """Whether starting depends on earlier attempts: a limit to count or a cooldown."""
+        return bool(self.attempt_limit or self.cooldown_minutes)
+
 
 class DrawRule(models.Model):
     """Draw ``count`` questions from a bank (all matching when empty), optionally by tag."""
@@ -378,6 +384,12 @@ class AttemptReset(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.quiz} from {self.reset_at:%Y-%m-%d}"
+
+
+def json_from_db(value):
+    """A JSON column read with a plain cursor, without the field's converter: text on SQLite
+    and on PostgreSQL (Django has psycopg hand jsonb over as text)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 class AttemptQuestion(models.Model):

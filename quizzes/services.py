@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import secrets
@@ -26,6 +25,7 @@ from .models import (
     QuestionVersion,
     Quiz,
     Tag,
+    json_from_db,
 )
 from .signals import attempt_submitted
 from .text import render_inline, render_markdown
@@ -139,7 +139,9 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
     """What the learner is given: rendered text, opaque per-attempt keys and the answers."""
     used: set[str] = set()
     # quiz_draw reads every drawn question's choices in one query (a prefetch cost more).
-    choices = getattr(question, "drawn_choices", None) or list(question.choices.all())
+    choices = getattr(question, "drawn_choices", None)
+    if choices is None:
+        choices = list(question.choices.all())
     snapshot = {
         "type": question.type,
         "key": question.key,
@@ -324,7 +326,7 @@ def quiz_availability(
     if quiz.closes_at and now >= quiz.closes_at:
         return Availability(False, "This quiz has closed.")
     graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
-    if not quiz.attempt_limit and not quiz.cooldown_minutes:
+    if not quiz.limits_attempts:
         # Nothing to count or wait for: only the number the next attempt takes.
         if last_number is None:
             last_number = graded.aggregate(n=Max("number"))["n"] or 0
@@ -384,7 +386,7 @@ def attempt_start(
     loser of the race gets the winner's attempt, so the attempt limit holds.
     """
     last_number = None
-    if mode == Attempt.Mode.GRADED and not quiz.attempt_limit and not quiz.cooldown_minutes:
+    if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
         # with nothing to count, the next attempt only needs the latest number.
         latest = (
@@ -642,10 +644,6 @@ _ANSWER_WRITE = """
 """
 
 
-def _from_json(value):
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
 @dataclass(frozen=True)
 class AnswerSlot:
     """One question of a learner's attempt, as an answer save needs it."""
@@ -659,10 +657,9 @@ class AnswerSlot:
 
 
 def _answer_slot(attempt_id, user_id: int, position: int, now) -> AnswerSlot | None:
-    field = AttemptQuestion._meta.get_field
     params = [
         Attempt.State.IN_PROGRESS.value,
-        field("answered_at").get_db_prep_value(now, connection),
+        Attempt._meta.get_field("deadline").get_db_prep_value(now, connection),
         Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
         position,
         user_id,
@@ -674,7 +671,7 @@ def _answer_slot(attempt_id, user_id: int, position: int, now) -> AnswerSlot | N
         return None
     pk, snapshot, response, sequence, checked, open_now = row
     return AnswerSlot(
-        pk, _from_json(snapshot), _from_json(response), sequence, bool(checked), bool(open_now)
+        pk, json_from_db(snapshot), json_from_db(response), sequence, bool(checked), bool(open_now)
     )
 
 
