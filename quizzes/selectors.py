@@ -42,9 +42,15 @@ def public_question(aq: AttemptQuestion, *, raw: dict | None = None, error: str 
     qtype = snap["type"]
     items = []
     for index, item in enumerate(snap["items"], start=1):
-        public = {"key": item["key"], "html": item["html"], "number": index}
-        if item.get("image"):
-            public["image"], public["image_alt"] = item["image"], item.get("image_alt", "")
+        public = {
+            "key": item["key"],
+            "id": f"q{aq.position}-{item['key']}",
+            "html": item["html"],
+            "number": index,
+            # Always present: a missing key costs the template engine an exception per option.
+            "image": item.get("image", ""),
+            "image_alt": item.get("image_alt", "") if item.get("image") else "",
+        }
         if qtype in ("single", "true_false"):
             public["selected"] = shown.get("choice") == item["key"]
         elif qtype == "multiple":
@@ -56,7 +62,9 @@ def public_question(aq: AttemptQuestion, *, raw: dict | None = None, error: str 
         items.append(public)
     return {
         "position": aq.position,
+        "name": f"q{aq.position}",
         "type": qtype,
+        "input_type": "checkbox" if qtype == "multiple" else "radio",
         "hint": TYPE_HINTS[qtype],
         "stem_html": snap["stem_html"],
         "image": snap.get("image", ""),

@@ -183,3 +183,25 @@ def test_a_matching_prompts_image_reaches_the_page_and_the_review(
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
     review = client.get(reverse("quizzes:result", args=[attempt.pk])).text
     assert 'alt="A lead apron on its hanger"' in review
+
+
+def test_a_matching_answer_with_an_ampersand_or_markup_reads_as_written_in_the_list(
+    learner_client, learner
+):
+    """A match is listed as plain text (a <select> holds no markup), escaped once: "A & B"
+    shows as "A & B", never as "A &amp; B"."""
+    bank = factories.BankFactory()
+    factories.QuestionFactory(
+        bank=bank,
+        type=Question.Type.MATCHING,
+        choices=[
+            ("Time", "Keep fluoroscopy *short* & pulsed"),
+            ("Distance", "Step back <2 m> from the beam"),
+        ],
+    )
+    attempt = attempt_start(quiz=factories.QuizFactory(bank=bank), user=learner)
+    html = learner_client.get(reverse("quizzes:attempt", args=[attempt.pk])).text
+    options = re.findall(r'<option value="[^"]+">([^<]*)</option>', html)
+    assert "Keep fluoroscopy short &amp; pulsed" in options
+    assert "&amp;amp;" not in html
+    assert "<2 m>" not in html  # a stray tag is escaped or dropped, never passed through
