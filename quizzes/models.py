@@ -294,10 +294,14 @@ class Attempt(models.Model):
         PRACTICE = "practice", "Practice"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of their own: attempt_user_quiz_mode leads with the user and attempt_quiz_state
+    # with the quiz, and every index is written again on every start and submission.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts", db_index=False
     )
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.PROTECT, related_name="attempts", db_index=False
+    )
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.GRADED)
     practice_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="practice_attempts"
@@ -401,7 +405,10 @@ class AttemptQuestion(models.Model):
     before submission.
     """
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    # No index of its own: attempt_position_unique leads with the attempt.
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="questions", db_index=False
+    )
     position = models.PositiveIntegerField()
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     question_version = models.PositiveIntegerField()
