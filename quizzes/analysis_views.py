@@ -113,7 +113,7 @@ def staff_attempt_review(request, attempt_id):
     context = {
         "attempt": attempt,
         "learner": attempt.user,
-        "quiz_title": attempt.settings_snapshot.get("title", attempt.quiz.title),
+        "quiz_title": attempt.title,
         "review": [review_question(aq, show_answers=True) for aq in questions],
     }
     return render(request, "reports/attempt_review.html", context)

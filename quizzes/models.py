@@ -363,6 +363,12 @@ class Attempt(models.Model):
     def is_graded(self) -> bool:
         return self.mode == self.Mode.GRADED
 
+    @property
+    def title(self) -> str:
+        """The quiz's title as the learner was given it; the quiz's own (one more query) only
+        for an attempt whose snapshot has none."""
+        return self.settings_snapshot.get("title") or self.quiz.title
+
 
 class AttemptReset(models.Model):
     """A fresh set of attempts for one learner on one quiz, counted from ``reset_at``.

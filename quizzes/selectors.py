@@ -49,7 +49,7 @@ def public_question(aq: AttemptQuestion, *, raw: dict | None = None, error: str 
             "number": index,
             # Always present: a missing key costs the template engine an exception per option.
             "image": item.get("image", ""),
-            "image_alt": item.get("image_alt", "") if item.get("image") else "",
+            "image_alt": item.get("image_alt", ""),
         }
         if qtype in ("single", "true_false"):
             public["selected"] = shown.get("choice") == item["key"]

@@ -91,7 +91,7 @@ def _render_attempt(request, attempt, questions, *, raws=None, errors=None, prob
         cards.append(card)
     context = {
         "attempt": attempt,
-        "quiz_title": attempt.settings_snapshot.get("title") or attempt.quiz.title,
+        "quiz_title": attempt.title,
         "questions": cards,
         "total": len(cards),
         "answered": sum(1 for aq in questions if aq.response is not None),
@@ -203,7 +203,7 @@ def attempt_result(request, attempt_id):
     missed = set(attempt.critical_missed)
     context = {
         "attempt": attempt,
-        "quiz_title": attempt.settings_snapshot.get("title") or attempt.quiz.title,
+        "quiz_title": attempt.title,
         "review": review,
         "show_answers": show,
         "critical_missed": [q for q in review if q["position"] in missed],
