@@ -247,20 +247,65 @@ def draw_rule_sizes(rules: list[DrawRule]) -> list[int]:
     return [r.count if r.count is not None else _rule_questions(r).count() for r in rules]
 
 
+# Drawn questions with their choices, kept in each process by (pk, version, key): what a
+# version of a question says never changes (a change of content makes a new version, see
+# question_record_version), so a draw reads only which questions are candidates and at which
+# version, and the content of those it has drawn before comes from here. The database stays
+# the one source of truth: a question edited on another server has a new version there, which
+# is a miss here. A primary key is only reused after a restore from a backup, when the
+# servers are restarted (README: back up and restore); the test suite clears it per test.
+_DRAWN: dict[tuple[int, int, str], Question] = {}
+_DRAWN_MAX = 1000
+
+
+def drawn_cache_clear() -> None:
+    _DRAWN.clear()
+
+
+def _drawn_questions(chosen: list[tuple[int, int, str]]) -> list[Question]:
+    """The chosen questions, each with ``drawn_choices``: from this process's copies where
+    they are the version the candidates were read at, else in two queries."""
+    found: dict[int, Question] = {}
+    missing = []
+    for pk, version, key in chosen:
+        question = _DRAWN.get((pk, version, key))
+        if question is None:
+            missing.append(pk)
+        else:
+            found[pk] = question
+    if missing:
+        fetched = Question.objects.in_bulk(missing)
+        for question in fetched.values():
+            question.drawn_choices = []
+        for choice in Choice.objects.filter(question_id__in=missing):
+            fetched[choice.question_id].drawn_choices.append(choice)
+        if len(_DRAWN) + len(fetched) > _DRAWN_MAX:
+            _DRAWN.clear()
+        for question in fetched.values():
+            # An edit between the two reads gives the newer version, as the database holds.
+            _DRAWN[(question.pk, question.version, question.key)] = question
+        found.update(fetched)
+    return [found[pk] for pk, _, _ in chosen]
+
+
 def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """Draws the quiz's questions by its rules: each rule takes from what earlier rules left.
 
     Without shuffling, questions keep the order of the rules and, within a rule, of the bank.
     A rule that cannot draw its count refuses the attempt: a smaller exam than the one the
-    educator built would be weaker evidence, so it is never given silently.
+    educator built would be weaker evidence, so it is never given silently. The questions
+    come with their choices (``drawn_choices``), which must not be changed: they may be
+    this process's copies, shared with other draws.
     """
-    chosen: list[int] = []
+    chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
     for index, rule in enumerate(quiz.draw_rules.all(), start=1):
         candidates = [
-            pk
-            for pk in _rule_questions(rule).order_by("key", "pk").values_list("pk", flat=True)
-            if pk not in taken
+            row
+            for row in _rule_questions(rule)
+            .order_by("key", "pk")
+            .values_list("pk", "version", "key")
+            if row[0] not in taken
         ]
         if rule.count is not None:
             if rule.count > len(candidates):
@@ -275,18 +320,13 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
                     "This quiz cannot be started: it asks for more questions than its question "
                     "banks now hold. Please tell your educator."
                 )
-            picked = set(rng.sample(candidates, rule.count))
-            candidates = [pk for pk in candidates if pk in picked]
+            picked = set(rng.sample([row[0] for row in candidates], rule.count))
+            candidates = [row for row in candidates if row[0] in picked]
         chosen.extend(candidates)
-        taken.update(candidates)
+        taken.update(row[0] for row in candidates)
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
-    by_pk = Question.objects.in_bulk(chosen)
-    for question in by_pk.values():
-        question.drawn_choices = []
-    for choice in Choice.objects.filter(question_id__in=chosen):
-        by_pk[choice.question_id].drawn_choices.append(choice)
-    return [by_pk[pk] for pk in chosen]
+    return _drawn_questions(chosen)
 
 
 def quiz_settings(quiz: Quiz) -> dict:

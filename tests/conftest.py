@@ -3,16 +3,21 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from quizzes.services import drawn_cache_clear
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts and ends with an empty cache: item analyses, signed-in users and
-    cache sessions never leak from one test to the next."""
+    cache sessions never leak from one test to the next; nor do the drawn questions a process
+    keeps by primary key and version, since the test database reuses primary keys when it
+    rolls a test back (a real one does only when restored from a backup)."""
     cache.clear()
+    drawn_cache_clear()
     yield
     cache.clear()
+    drawn_cache_clear()
 
 
 @pytest.fixture

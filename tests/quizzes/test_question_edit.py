@@ -48,3 +48,59 @@ def test_a_new_attempt_gets_the_new_version(learner):
     aq = attempt.questions.get()
     assert aq.question_version == 2
     assert "Version two stem" in aq.snapshot["stem_html"]
+
+
+def _first_snapshot(quiz, user) -> dict:
+    attempt = attempt_start(quiz=quiz, user=user)
+    snapshot = attempt.questions.get().snapshot
+    attempt_submit(attempt=attempt)
+    return snapshot
+
+
+def test_an_edit_reaches_the_next_attempt_though_the_question_was_drawn_before(
+    learner, other_learner
+):
+    """Drawn questions are kept in the process by version: an edit makes a new version,
+    which the next draw reads, in this process and any other."""
+    quiz = factories.quiz_with_questions(1, attempt_limit=0)
+    before = _first_snapshot(quiz, learner)
+    question = Question.objects.get()
+    question.stem = "Which dilator comes first?"
+    question.save()
+    Choice.objects.filter(question=question, text="Scalpel").update(text="First dilator")
+    question_record_version(question=Question.objects.prefetch_related("choices").get())
+
+    after = _first_snapshot(quiz, other_learner)
+
+    assert "which instrument docks" in before["stem_html"]
+    assert "Which dilator comes first?" in after["stem_html"]
+    assert "First dilator" in {item["html"] for item in after["items"]}
+    assert "Scalpel" not in {item["html"] for item in after["items"]}
+
+
+def test_a_new_key_reaches_the_next_attempt(learner, other_learner):
+    quiz = factories.quiz_with_questions(1, attempt_limit=0)
+    _first_snapshot(quiz, learner)
+    Question.objects.update(key="renamed-key")  # the key is not content: no new version
+
+    assert _first_snapshot(quiz, other_learner)["key"] == "renamed-key"
+
+
+def test_a_question_drawn_before_costs_no_query_for_its_content(
+    learner, other_learner, django_assert_num_queries
+):
+    quiz = factories.quiz_with_questions(3)
+    first = attempt_start(quiz=quiz, user=learner)
+    with django_assert_num_queries(7) as captured:  # two fewer: no questions, no choices
+        second = attempt_start(quiz=quiz, user=other_learner)
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "quizzes_choice" not in tables
+
+    def content(attempt):
+        return [
+            {k: v for k, v in aq.snapshot.items() if k != "items"}
+            | {"items": sorted(i["html"] for i in aq.snapshot["items"])}
+            for aq in attempt.questions.order_by("question_id")
+        ]
+
+    assert content(second) == content(first)
