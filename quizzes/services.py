@@ -27,6 +27,7 @@ from .models import (
     Tag,
     json_from_db,
 )
+from .selectors import attempt_questions
 from .signals import attempt_submitted
 from .text import render_inline, render_markdown
 
@@ -879,7 +880,7 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
     submitted_at = min(now, attempt.deadline) if expired and attempt.deadline else now
     settings = attempt.settings_snapshot
     with transaction.atomic():
-        questions = list(attempt.questions.select_for_update().order_by("position"))
+        questions = attempt_questions(attempt, for_update=True)
         score = Decimal("0")
         missed_critical = []
         for aq in questions:

@@ -4,6 +4,7 @@ import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,15 +15,24 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .models import Attempt, AttemptQuestion, Quiz
-from .selectors import feedback_allowed, public_question, review_question
+from .selectors import (
+    attempt_of,
+    attempt_questions,
+    feedback_allowed,
+    public_question,
+    review_question,
+)
 
 
 def _get_attempt_for(request, attempt_id) -> Attempt:
     """The learner's own attempt, or 404: nobody reaches another learner's attempt."""
     try:
-        return Attempt.objects.get(pk=attempt_id, user=request.user)
-    except (Attempt.DoesNotExist, ValueError) as exc:
+        attempt = attempt_of(attempt_id, request.user)
+    except (ValidationError, ValueError) as exc:
         raise Http404("No such attempt.") from exc
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
 
 
 def _safe_next(request) -> str:
@@ -112,7 +122,7 @@ def attempt_page(request, attempt_id):
         if request.method == "POST":
             messages.warning(request, services.TIME_IS_UP + " Your saved answers were submitted.")
         return redirect("quizzes:result", attempt.pk)
-    questions = list(attempt.questions.all())
+    questions = attempt_questions(attempt)
     if request.method == "GET":
         return _render_attempt(request, attempt, questions)
     return _attempt_post(request, attempt, questions)
@@ -137,7 +147,7 @@ def _attempt_post(request, attempt, questions):
     except services.AnswersRefused as refusal:
         if refusal.status == 409:
             # Show the newer saved answer where another tab got there first; keep the rest.
-            questions = list(attempt.questions.all())
+            questions = attempt_questions(attempt)
             raws = {pos: raw for pos, raw in raws.items() if pos not in refusal.problems}
         return _render_attempt(
             request,
@@ -199,7 +209,7 @@ def attempt_result(request, attempt_id):
     if services.attempt_expire_if_due(attempt) is False:
         return redirect("quizzes:attempt", attempt.pk)
     show = feedback_allowed(attempt)
-    review = [review_question(aq, show_answers=show) for aq in attempt.questions.all()]
+    review = [review_question(aq, show_answers=show) for aq in attempt_questions(attempt)]
     missed = set(attempt.critical_missed)
     context = {
         "attempt": attempt,
