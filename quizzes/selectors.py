@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .models import Attempt, AttemptQuestion
+from .models import Attempt, AttemptQuestion, Quiz
 
 TYPE_HINTS = {
     "single": "Choose one answer.",
@@ -160,14 +160,20 @@ def feedback_allowed(attempt: Attempt) -> bool:
 
 
 # --- The quiz's hot reads -------------------------------------------------------------------
-# Every request of a quiz reads the learner's attempt, and its pages and its submission read
-# the attempt's questions. For statements this small the ORM takes longer to build them than
-# the database takes to run them (about 200 µs against 20 µs on the bench machine), so they
-# are written out once here. ``raw()`` still makes each row a model instance with every field
-# converted, and ``SELECT *`` follows the model's columns.
+# A start reads the quiz by its slug; every request of a quiz reads the learner's attempt,
+# and its pages and its submission read the attempt's questions. For statements this small
+# the ORM takes longer to build them than the database takes to run them (about 200 µs
+# against 20 µs on the bench machine), so they are written out once here. ``raw()`` still
+# makes each row a model instance with every field converted, and ``SELECT *`` follows the
+# model's columns.
 
+_QUIZ_BY_SLUG = "SELECT * FROM quizzes_quiz WHERE slug = %s"
 _ATTEMPT_OF_USER = "SELECT * FROM quizzes_attempt WHERE id = %s AND user_id = %s"
 _ATTEMPT_QUESTIONS = "SELECT * FROM quizzes_attemptquestion WHERE attempt_id = %s ORDER BY position"
+
+
+def quiz_by_slug(slug: str) -> Quiz | None:
+    return next(iter(Quiz.objects.raw(_QUIZ_BY_SLUG, [slug])), None)
 
 
 def attempt_of(attempt_id, user) -> Attempt | None:

@@ -289,6 +289,27 @@ def _drawn_questions(chosen: list[tuple[int, int, str]]) -> list[Question]:
     return [found[pk] for pk, _, _ in chosen]
 
 
+# A start's reads of the draw, written out (as the quiz's other hot reads are, in
+# selectors.py): the rules in order, then each rule's candidates with their version and key,
+# the same rows as _rule_questions(rule).order_by("key", "pk").
+_DRAW_RULES = "SELECT * FROM quizzes_drawrule WHERE quiz_id = %s ORDER BY position, id"
+_CANDIDATES = "SELECT id, version, key FROM quizzes_question WHERE bank_id = %s AND active = %s"
+_CANDIDATES_TAGGED = " AND id IN (SELECT question_id FROM quizzes_question_tags WHERE tag_id = %s)"
+
+
+def _draw_candidates(rule: DrawRule) -> list[tuple[int, int, str]]:
+    sql, params = _CANDIDATES, [rule.bank_id, True]
+    if rule.tag_id:
+        sql += _CANDIDATES_TAGGED
+        params.append(rule.tag_id)
+    if rule.critical != DrawRule.Critical.ANY:
+        sql += " AND critical = %s"
+        params.append(rule.critical == DrawRule.Critical.ONLY)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY key, id", params)
+        return cursor.fetchall()
+
+
 def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """Draws the quiz's questions by its rules: each rule takes from what earlier rules left.
 
@@ -300,14 +321,9 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """
     chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    for index, rule in enumerate(quiz.draw_rules.all(), start=1):
-        candidates = [
-            row
-            for row in _rule_questions(rule)
-            .order_by("key", "pk")
-            .values_list("pk", "version", "key")
-            if row[0] not in taken
-        ]
+    rules = DrawRule.objects.raw(_DRAW_RULES, [quiz.pk])
+    for index, rule in enumerate(rules, start=1):
+        candidates = [row for row in _draw_candidates(rule) if row[0] not in taken]
         if rule.count is not None:
             if rule.count > len(candidates):
                 logger.warning(
@@ -418,6 +434,12 @@ def attempt_deadline(quiz: Quiz, started_at) -> object:
     return deadline
 
 
+_LATEST_ATTEMPT = """
+    SELECT * FROM quizzes_attempt WHERE user_id = %s AND quiz_id = %s AND mode = %s
+    ORDER BY number DESC, started_at DESC LIMIT 1
+"""
+
+
 def attempt_start(
     *, quiz: Quiz, user, mode: str = Attempt.Mode.GRADED, practice_of=None
 ) -> Attempt:
@@ -430,11 +452,7 @@ def attempt_start(
     if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
         # with nothing to count, the next attempt only needs the latest number.
-        latest = (
-            Attempt.objects.filter(user=user, quiz=quiz, mode=mode)
-            .order_by("-number", "-started_at")
-            .first()
-        )
+        latest = next(iter(Attempt.objects.raw(_LATEST_ATTEMPT, [user.pk, quiz.pk, mode])), None)
         existing = latest if latest is not None and latest.is_open else None
         last_number = latest.number if latest is not None else 0
     else:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,12 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .models import Attempt, AttemptQuestion, Quiz
+from .models import Attempt, AttemptQuestion
 from .selectors import (
     attempt_of,
     attempt_questions,
     feedback_allowed,
     public_question,
+    quiz_by_slug,
     review_question,
 )
 
@@ -47,7 +48,9 @@ def _safe_next(request) -> str:
 @require_POST
 @login_required
 def quiz_start(request, slug):
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = quiz_by_slug(slug)
+    if quiz is None:
+        raise Http404("No such quiz.")
     try:
         attempt = services.attempt_start(quiz=quiz, user=request.user)
     except services.AttemptRefused as refusal:
