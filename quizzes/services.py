@@ -370,6 +370,10 @@ class Availability:
     last_number: int = 0  # the highest graded attempt number ever used
 
 
+def _graded(quiz: Quiz, user):
+    return Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
+
+
 def quiz_availability(
     *, quiz: Quiz, user, now=None, last_number: int | None = None
 ) -> Availability:
@@ -382,12 +386,12 @@ def quiz_availability(
         )
     if quiz.closes_at and now >= quiz.closes_at:
         return Availability(False, "This quiz has closed.")
-    graded = Attempt.objects.filter(user=user, quiz=quiz, mode=Attempt.Mode.GRADED)
     if not quiz.limits_attempts:
         # Nothing to count or wait for: only the number the next attempt takes.
         if last_number is None:
-            last_number = graded.aggregate(n=Max("number"))["n"] or 0
+            last_number = _graded(quiz, user).aggregate(n=Max("number"))["n"] or 0
         return Availability(True, "", last_number=last_number)
+    graded = _graded(quiz, user)
     # Attempts count from the learner's latest reset, if any: one query with the reset inside.
     reset_at = Subquery(
         AttemptReset.objects.filter(user=user, quiz=quiz, reset_at__lte=now)
