@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 
 from bench.client import Browser  # noqa: E402
+from bench.load import PROCESSES as load_processes  # noqa: E402
 from bench.load import percentile  # noqa: E402
 from bench.load import run as load_run  # noqa: E402
 
@@ -283,6 +284,12 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
     )
+    parser.add_argument(
+        "--load-processes",
+        type=int,
+        default=load_processes,
+        help="processes the 16 simulated learners are spread over (threads within each)",
+    )
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-pages", action="store_true", help="only the load run")
     args = parser.parse_args()
@@ -295,6 +302,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "redis": args.redis or None,
         "gunicorn": {"workers": 2, "threads": args.threads},
+        "load_processes": args.load_processes,
         "backends": {},
     }
     for backend in args.backends.split(","):
@@ -314,11 +322,12 @@ def main() -> None:
                 learners, password = targets["load_learners"], targets["password"]
                 # The ceiling is measured on both sides of the quiz run, half as long each
                 # time, so a machine whose speed drifts compares like with like.
-                before = load_run(server.base, learners, password, args.load_seconds / 2, None)
+                half, every = args.load_seconds / 2, args.load_processes
+                before = load_run(server.base, learners, password, half, None, every)
                 results["quiz taking"] = load_run(
-                    server.base, learners, password, args.load_seconds, targets["load_quiz"]
+                    server.base, learners, password, args.load_seconds, targets["load_quiz"], every
                 )
-                after = load_run(server.base, learners, password, args.load_seconds / 2, None)
+                after = load_run(server.base, learners, password, half, None, every)
                 results["ceiling"] = ceiling_of(before, after)
                 results["quiz taking"]["share_of_ceiling"] = round(
                     results["quiz taking"]["requests_per_second"]
