@@ -133,7 +133,7 @@ def run(
     Python process the learners' own work between requests (reading a page for its keys,
     building the next request) queues for one interpreter lock, which sixteen browsers do
     not share: the load generator, not the server, then limits the quiz flow, which does
-    more of that work than the bare page (bench/README.md, fifth session).
+    more of that work than the bare page (bench/README.md, 5 December 2026).
     """
     processes = max(1, min(processes, len(users)))
     context = multiprocessing.get_context("fork")

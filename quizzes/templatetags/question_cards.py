@@ -18,7 +18,7 @@ from __future__ import annotations
 from html import escape
 
 from django import template
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, pluralize
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,14 +27,6 @@ register = template.Library()
 
 def _e(value) -> str:
     return escape(str(value))
-
-
-def _plural(points: str) -> str:
-    """The ``pluralize`` filter on a number of points held as a string ("1", "0.5")."""
-    try:
-        return "" if float(points) == 1 else "s"
-    except ValueError:
-        return "s"
 
 
 def _image(item: dict, css: str = "img-fluid d-block choice-image") -> str:
@@ -178,7 +170,7 @@ def review_body(q: dict) -> str:
     parts = [
         f'<p class="mb-2"><span class="mark {css}">{verdict}</span>\n'
         f'  <span class="small text-body-secondary">({score} of {_e(q["points"])} '
-        f"point{_plural(q['points'])})</span></p>",
+        f"point{pluralize(q['points'])})</span></p>",
     ]
     if not q["answered"]:
         parts.append('<p class="fst-italic">Not answered.</p>')
@@ -211,7 +203,7 @@ def attempt_card(q: dict, total: int, practice: bool) -> str:
         '<div class="card-body">',
         f'<legend class="mb-2"><span class="fw-semibold">Question {pos} of {total}</span>\n'
         f'<span class="small text-body-secondary ms-1">({_e(q["points"])} '
-        f"point{_plural(q['points'])}) {_e(q['hint'])}</span></legend>",
+        f"point{pluralize(q['points'])}) {_e(q['hint'])}</span></legend>",
         f'<div class="question-stem mb-2" id="q{pos}-stem">{q["stem_html"]}</div>',
     ]
     if q["image"]:
