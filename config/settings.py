@@ -103,6 +103,11 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
         )
     }
+    # The quiz's hot statements (quizzes/statements.py) are prepared on a connection's first
+    # use of them; 0 turns that off, for a pooler in transaction mode that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 0 if envbool("DATABASE_PREPARED_STATEMENTS", True) else None
+    )
 else:
     DATABASES = {
         "default": {

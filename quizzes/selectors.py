@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from . import statements
 from .models import Attempt, AttemptQuestion, Quiz
 
 TYPE_HINTS = {
@@ -173,13 +174,13 @@ _ATTEMPT_QUESTIONS = "SELECT * FROM quizzes_attemptquestion WHERE attempt_id = %
 
 
 def quiz_by_slug(slug: str) -> Quiz | None:
-    return next(iter(Quiz.objects.raw(_QUIZ_BY_SLUG, [slug])), None)
+    return next(iter(statements.raw(Quiz, _QUIZ_BY_SLUG, [slug])), None)
 
 
 def attempt_of(attempt_id, user) -> Attempt | None:
     """The user's own attempt ``attempt_id``, or None: nobody reads another learner's."""
     pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
-    return next(iter(Attempt.objects.raw(_ATTEMPT_OF_USER, [pk, user.pk])), None)
+    return next(iter(statements.raw(Attempt, _ATTEMPT_OF_USER, [pk, user.pk])), None)
 
 
 def attempt_questions(attempt: Attempt, *, for_update: bool = False) -> list[AttemptQuestion]:
@@ -188,7 +189,7 @@ def attempt_questions(attempt: Attempt, *, for_update: bool = False) -> list[Att
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     pk = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
-    questions = list(AttemptQuestion.objects.raw(sql, [pk]))
+    questions = list(statements.raw(AttemptQuestion, sql, [pk]))
     for aq in questions:
         aq.attempt = attempt
     return questions

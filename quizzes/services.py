@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import grading
+from . import grading, statements
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -305,7 +305,7 @@ def _draw_candidates(rule: DrawRule) -> list[tuple[int, int, str]]:
     if rule.critical != DrawRule.Critical.ANY:
         sql += " AND critical = %s"
         params.append(rule.critical == DrawRule.Critical.ONLY)
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(sql + " ORDER BY key, id", params)
         return cursor.fetchall()
 
@@ -321,7 +321,7 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """
     chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    rules = DrawRule.objects.raw(_DRAW_RULES, [quiz.pk])
+    rules = statements.raw(DrawRule, _DRAW_RULES, [quiz.pk])
     for index, rule in enumerate(rules, start=1):
         candidates = [row for row in _draw_candidates(rule) if row[0] not in taken]
         if rule.count is not None:
@@ -456,7 +456,8 @@ def attempt_start(
     if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
         # with nothing to count, the next attempt only needs the latest number.
-        latest = next(iter(Attempt.objects.raw(_LATEST_ATTEMPT, [user.pk, quiz.pk, mode])), None)
+        params = [user.pk, quiz.pk, mode]
+        latest = next(iter(statements.raw(Attempt, _LATEST_ATTEMPT, params)), None)
         existing = latest if latest is not None and latest.is_open else None
         last_number = latest.number if latest is not None else 0
     else:
@@ -518,7 +519,7 @@ def _questions_write(attempt: Attempt, questions: list[Question], snapshots: lis
     (``bulk_create`` took longer to build its statement than to run it)."""
     attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
     snapshot = AttemptQuestion._meta.get_field("snapshot")
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.executemany(
             _QUESTIONS_WRITE,
             [
@@ -740,7 +741,7 @@ def _answer_slot(attempt_id, user_id: int, position: int, now) -> AnswerSlot | N
         position,
         user_id,
     ]
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(_ANSWER_READ, params)
         row = cursor.fetchone()
     if row is None:
@@ -761,7 +762,7 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
         aq_id,
         sequence,
     ]
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(_ANSWER_WRITE, params)
         return cursor.rowcount == 1
 
@@ -944,7 +945,7 @@ def _grades_write(questions: list[AttemptQuestion]) -> None:
     """Writes each question's grade: one statement run for every row (``bulk_update`` builds
     a CASE per column over every row, which took longer to build than to run)."""
     score = AttemptQuestion._meta.get_field("score")
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.executemany(
             _GRADE_WRITE,
             [

@@ -1,0 +1,103 @@
+"""The quiz's hot statements: prepared once per connection on PostgreSQL, Django's otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from quizzes import services, statements
+from quizzes.models import Attempt
+from quizzes.selectors import attempt_of
+from quizzes.services import attempt_start
+from tests import factories
+from tests.quizzes.answers import form_fields, right_answer
+
+pytestmark = pytest.mark.django_db
+
+
+def prepared() -> list[str]:
+    """The statements this connection has prepared through the protocol (not with PREPARE)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [" ".join(row[0].split()) for row in cursor.fetchall()]
+
+
+def flat(sql: str) -> str:
+    return " ".join(sql.replace("%s", "$").split())
+
+
+def save_each_answer(client, attempt) -> None:
+    for aq in attempt.questions.order_by("position"):
+        data = {**form_fields(aq.position, aq.snapshot, right_answer(aq.snapshot)), "seq": 0}
+        data[f"seq{aq.position}"] = 0
+        url = reverse("quizzes:answer", args=[attempt.pk, aq.position])
+        assert client.post(url, data).json()["saved"] is True
+
+
+def times_prepared(sql: str, statements_now: list[str]) -> int:
+    """How many prepared statements are ``sql`` (psycopg numbers the parameters $1, $2...)."""
+    head = flat(sql).split("$")[0]
+    return sum(1 for statement in statements_now if statement.startswith(head))
+
+
+def test_answer_saves_plan_their_statements_once_per_connection(learner_client, learner):
+    attempt = attempt_start(quiz=factories.quiz_with_questions(4), user=learner)
+    save_each_answer(learner_client, attempt)
+
+    assert set(Attempt.objects.get().questions.values_list("sequence", flat=True)) == {1}
+    if connection.vendor == "postgresql":
+        # Four saves, each a read and a write: each statement prepared once and reused.
+        now = prepared()
+        assert times_prepared(services._ANSWER_READ, now) == 1
+        assert times_prepared(services._ANSWER_WRITE, now) == 1
+        # Django's own queries bind on the client and are never prepared.
+        assert not [s for s in now if s.startswith('SELECT "')]
+    else:
+        with statements.cursor() as cursor:
+            assert type(cursor.cursor) is type(connection.cursor().cursor)
+
+
+def test_with_prepared_statements_off_nothing_is_prepared_and_answers_still_save(
+    learner_client, learner, monkeypatch
+):
+    attempt = attempt_start(quiz=factories.quiz_with_questions(3), user=learner)
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+    save_each_answer(learner_client, attempt)
+
+    assert list(attempt.questions.values_list("sequence", flat=True)) == [1, 1, 1]
+    if connection.vendor == "postgresql":
+        assert prepared() == []
+
+
+def test_raw_rows_are_model_instances_with_converted_fields_and_logged_queries(
+    learner, django_assert_num_queries
+):
+    attempt = attempt_start(quiz=factories.quiz_with_questions(2), user=learner)
+
+    with django_assert_num_queries(1):  # the statement is counted like any other query
+        found = attempt_of(attempt.pk, learner)
+    assert found == attempt
+    assert isinstance(found.settings_snapshot, dict)
+    assert found.settings_snapshot == attempt.settings_snapshot
+    assert found.started_at == attempt.started_at
+    assert found.started_at.tzinfo is not None
+    assert found.state == Attempt.State.IN_PROGRESS
+
+    pk = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
+    copy = statements.raw(Attempt, "SELECT * FROM quizzes_attempt WHERE id = %s", [pk])
+    assert [a.pk for a in copy.using("default")] == [attempt.pk]
+
+
+def test_another_learner_gets_nothing_through_a_prepared_read(learner, other_learner):
+    quiz = factories.quiz_with_questions(2)
+    mine = attempt_start(quiz=quiz, user=learner)
+    theirs = attempt_start(quiz=quiz, user=other_learner)
+    assert attempt_of(mine.pk, learner) == mine  # prepared here on PostgreSQL
+    assert attempt_of(theirs.pk, learner) is None  # the same statement, other parameters
+    assert attempt_of(mine.pk, other_learner) is None
+    assert attempt_of(theirs.pk, other_learner) == theirs
