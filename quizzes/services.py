@@ -438,9 +438,13 @@ def attempt_deadline(quiz: Quiz, started_at) -> object:
     return deadline
 
 
-_LATEST_ATTEMPT = """
-    SELECT * FROM quizzes_attempt WHERE user_id = %s AND quiz_id = %s AND mode = %s
-    ORDER BY number DESC, started_at DESC LIMIT 1
+# The learner's latest graded attempt: graded numbers are unique, so the partial index
+# graded_attempt_number_unique reads one entry backwards, however many attempts the learner
+# has made. The mode is written out, not a parameter: a prepared statement's generic plan
+# could not otherwise prove the index's condition, and would sort every attempt.
+_LATEST_GRADED = """
+    SELECT * FROM quizzes_attempt WHERE user_id = %s AND quiz_id = %s AND mode = 'graded'
+    ORDER BY number DESC LIMIT 1
 """
 
 
@@ -456,8 +460,7 @@ def attempt_start(
     if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
         # with nothing to count, the next attempt only needs the latest number.
-        params = [user.pk, quiz.pk, mode]
-        latest = next(iter(statements.raw(Attempt, _LATEST_ATTEMPT, params)), None)
+        latest = next(iter(statements.raw(Attempt, _LATEST_GRADED, [user.pk, quiz.pk])), None)
         existing = latest if latest is not None and latest.is_open else None
         last_number = latest.number if latest is not None else 0
     else:

@@ -101,3 +101,26 @@ def test_another_learner_gets_nothing_through_a_prepared_read(learner, other_lea
     assert attempt_of(theirs.pk, learner) is None  # the same statement, other parameters
     assert attempt_of(mine.pk, other_learner) is None
     assert attempt_of(theirs.pk, other_learner) == theirs
+
+
+def test_a_start_reads_the_latest_graded_attempt_from_the_index_without_sorting(learner):
+    """However many attempts a learner has made, the start reads one index entry: no sort."""
+    quiz = factories.quiz_with_questions(2)
+    for _ in range(3):
+        services.attempt_submit(attempt=attempt_start(quiz=quiz, user=learner))
+    params = [learner.pk, quiz.pk]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + services._LATEST_GRADED, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "graded_attempt_number_unique" in plan
+            assert "Sort" not in plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + services._LATEST_GRADED, params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "graded_attempt_number_unique" in plan
+            assert "TEMP B-TREE" not in plan
+    latest = next(iter(statements.raw(Attempt, services._LATEST_GRADED, params)))
+    assert latest.number == 3
+    assert attempt_start(quiz=quiz, user=learner).number == 4
