@@ -484,7 +484,8 @@ def attempt_start(
     deadline = attempt_deadline(quiz, now) if mode == Attempt.Mode.GRADED else None
     snapshots = [question_snapshot(q, shuffle=quiz.shuffle_choices, rng=rng) for q in questions]
     try:
-        with transaction.atomic():
+        # A draft until it is submitted: its commit need not wait for the disk.
+        with statements.draft_transaction():
             attempt = Attempt.objects.create(
                 user=user,
                 quiz=quiz,
@@ -720,15 +721,18 @@ _ANSWER_WRITE = """
     UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
     WHERE id = %s AND sequence = %s AND score IS NULL
 """
-# An answer save is a draft until the attempt is submitted. On PostgreSQL its commit does
-# not wait for the write-ahead log to reach the disk (asynchronous commit, which PostgreSQL's
-# manual suggests for such writes): if the database server itself crashes, saves acknowledged
-# in the last moment before (at most three times wal_writer_delay) may be lost; never a
-# submission, a score or a completion, which commit synchronously. Nothing is lost silently:
-# the page still holds the answer, and its sequence no longer matches the saved one, so the
-# next save or the submission marks that question for the learner to answer again. Waiting
-# for the disk cost each save 0.2 ms here, and fifteen per cent of quiz-taking throughput.
-# (SQLite already runs with synchronous=NORMAL: its commits do not wait for the disk either.)
+# An answer save is a draft until the attempt is submitted (so is the start: both go
+# through statements.draft_transaction or, for the save on PostgreSQL, this statement), and
+# its commit does not wait for the disk: on PostgreSQL an asynchronous commit (which
+# PostgreSQL's manual suggests for such writes), on SQLite synchronous=NORMAL for that commit
+# alone. Only a crash of the database server (on SQLite, of the machine) can lose a draft, and
+# only one made in the moment before it: the next commit that waits for the disk, anyone's,
+# flushes every earlier one. Everything else, submissions, scores and completions included,
+# waits for the disk. A lost save is not lost silently: the learner's page still shows the
+# answer with the sequence of the save, which no longer matches, so the next save of that
+# question or the submission marks it to be answered again (a reload would show the answer
+# saved before). Waiting for the disk cost each save about 0.2 ms here and a tenth of
+# quiz-taking throughput on PostgreSQL under load (bench/README.md, 5 December 2026).
 _ANSWER_WRITE_ASYNC = "SET LOCAL synchronous_commit TO OFF;" + _ANSWER_WRITE
 
 
@@ -773,14 +777,19 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
         aq_id,
         sequence,
     ]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.in_atomic_block:
+        # Part of a larger transaction, which commits as it was going to.
+        with statements.cursor() as cursor:
+            cursor.execute(_ANSWER_WRITE, params)
+            return cursor.rowcount == 1
+    if connection.vendor == "postgresql":
         # The write is its own transaction: one round trip sets its commit asynchronous and
         # runs it (the simple protocol runs both statements as one implicit transaction).
         with connection.cursor() as cursor:
             cursor.execute(_ANSWER_WRITE_ASYNC, params)
             cursor.nextset()
             return cursor.rowcount == 1
-    with statements.cursor() as cursor:
+    with statements.draft_transaction(), statements.cursor() as cursor:
         cursor.execute(_ANSWER_WRITE, params)
         return cursor.rowcount == 1
 

@@ -15,7 +15,9 @@ wrapping. On SQLite, which keeps no plans between statements either way, both ar
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.query import RawQuerySet
 from django.db.models.sql.query import RawQuery
@@ -76,3 +78,35 @@ def raw(model, sql: str, params) -> RawQuerySet:
     instances with every field converted, as ``raw()`` makes them."""
     query = _PreparedRawQuery(sql, using=DEFAULT_DB_ALIAS, params=params)
     return RawQuerySet(sql, model=model, query=query, params=params, using=DEFAULT_DB_ALIAS)
+
+
+@contextmanager
+def draft_transaction(using: str = DEFAULT_DB_ALIAS):
+    """An atomic block whose commit does not wait for the disk: for drafts only (a start, an
+    answer save), which a crash of the database server may take back (``services``,
+    ``_ANSWER_WRITE_ASYNC``). On PostgreSQL an asynchronous commit; on SQLite, whose commits
+    all wait for the disk (``synchronous=FULL`` in the settings), ``NORMAL`` for this one.
+    Inside an outer transaction it is a plain atomic block: the outer one commits as it was
+    going to.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block or connection.vendor not in ("postgresql", "sqlite"):
+        with transaction.atomic(using=using):
+            yield
+        return
+    if connection.vendor == "postgresql":
+        with transaction.atomic(using=using):
+            with connection.cursor() as c:
+                c.execute("SET LOCAL synchronous_commit TO OFF")
+            yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    # Connection settings, not queries: set on the driver's connection, around the block.
+    driver.execute("PRAGMA synchronous = NORMAL")
+    try:
+        with transaction.atomic(using=using):
+            yield
+    finally:
+        if connection.connection is driver:
+            driver.execute("PRAGMA synchronous = FULL")

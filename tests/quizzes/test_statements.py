@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -127,32 +129,66 @@ def test_a_start_reads_the_latest_graded_attempt_from_the_index_without_sorting(
     assert attempt_start(quiz=quiz, user=learner).number == 4
 
 
+@contextmanager
+def statements_sent():
+    """Every statement the database is sent: on SQLite from the driver itself, which also
+    sees what bypasses Django (the connection's PRAGMAs)."""
+    sent: list[str] = []
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        connection.connection.set_trace_callback(sent.append)
+        try:
+            yield sent
+        finally:
+            connection.connection.set_trace_callback(None)
+    else:
+        with CaptureQueriesContext(connection) as captured:
+            yield sent
+        # Read at once: the log is a bounded deque, and later queries would shift the slice.
+        sent.extend(q["sql"] for q in captured.captured_queries)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(client):
-    """Outside a test's transaction, as in production: on PostgreSQL the save's own commit is
-    asynchronous (a draft), the submission's is not; the saved answer is there either way."""
+    """Outside a test's transaction, as in production: the save's own commit does not wait
+    for the disk (a draft), the submission's does; the saved answer is there either way."""
     learner = factories.UserFactory()
     client.force_login(learner)
-    attempt = attempt_start(quiz=factories.quiz_with_questions(2), user=learner)
+    quiz = factories.quiz_with_questions(2)
+    with statements_sent() as started:
+        attempt = attempt_start(quiz=quiz, user=learner)
     aq = attempt.questions.get(position=1)
     url = reverse("quizzes:answer", args=[attempt.pk, 1])
     data = {**form_fields(1, aq.snapshot, right_answer(aq.snapshot)), "seq1": 0}
 
-    with CaptureQueriesContext(connection) as saving:
+    with statements_sent() as saved:
         assert client.post(url, data).json() == {"saved": True, "sequence": 1}
-    # Read now: the log is a bounded deque, and later queries would shift the slice.
-    saved = [q["sql"] for q in saving.captured_queries]
     # Another answer from a page that missed that save: refused, and nothing written.
     stale = client.post(url, {**form_fields(1, aq.snapshot, wrong_answer(aq.snapshot)), "seq1": 0})
     assert stale.status_code == 409 and "another" in stale.json()["error"]
-    with CaptureQueriesContext(connection) as submitting:
+    with statements_sent() as submitted:
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
-    submitted = [q["sql"] for q in submitting.captured_queries]
 
     aq.refresh_from_db()
     assert aq.sequence == 1 and aq.response is not None and aq.score is not None
-    writes = [sql for sql in saved if "UPDATE quizzes_attemptquestion" in sql]
+    writes = [i for i, sql in enumerate(saved) if "UPDATE quizzes_attemptquestion" in sql]
     assert len(writes) == 1
-    asynchronous = writes[0].startswith("SET LOCAL synchronous_commit TO OFF;")
-    assert asynchronous is (connection.vendor == "postgresql")
-    assert submitted and not [sql for sql in submitted if "synchronous_commit" in sql]
+    write = writes[0]
+    assert submitted and not [sql for sql in submitted if "synchronous" in sql]
+    if connection.vendor == "postgresql":
+        assert saved[write].startswith("SET LOCAL synchronous_commit TO OFF;")
+        assert "SET LOCAL synchronous_commit TO OFF" in started
+    else:
+        # The draft's commit runs under NORMAL, then FULL again for every other commit.
+        for draft, statement in ((saved, "UPDATE quizzes_attemptquestion"), (started, "INSERT")):
+            at = next(i for i, sql in enumerate(draft) if statement in sql)
+            pragmas = [i for i, sql in enumerate(draft) if sql.startswith("PRAGMA synchronous")]
+            assert [draft[i] for i in pragmas] == [
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA synchronous = FULL",
+            ]
+            assert pragmas[0] < at < pragmas[1]
+            assert draft[pragmas[1] - 1] == "COMMIT"
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
