@@ -11,6 +11,9 @@ and psycopg prepares each the first time a connection runs it (``prepare_thresho
 settings; ``DATABASE_PREPARED_STATEMENTS=0`` turns it off, for a pooler that cannot keep them).
 Everything else about the cursor is Django's: health check, time zone, query logging and error
 wrapping. On SQLite, which keeps no plans between statements either way, both are Django's own.
+
+``draft_transaction()`` is the quiz's other economy: the commit of a draft (a start, an answer
+save) does not wait for the disk, where every other commit does.
 """
 
 from __future__ import annotations
