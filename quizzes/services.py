@@ -858,7 +858,7 @@ def attempt_save_answers(
             changes.append((aq, response, sequence))
     if problems:
         raise AnswersRefused(problems)
-    with transaction.atomic():
+    with statements.durable_transaction():
         if changes:
             # The rows stay locked until commit, so nothing moves between this check and
             # the write: one read and one bulk write whatever the number of answers.
@@ -929,7 +929,7 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
     state = Attempt.State.EXPIRED if expired else Attempt.State.SUBMITTED
     submitted_at = min(now, attempt.deadline) if expired and attempt.deadline else now
     settings = attempt.settings_snapshot
-    with transaction.atomic():
+    with statements.durable_transaction():
         questions = attempt_questions(attempt, for_update=True)
         score = Decimal("0")
         missed_critical = []

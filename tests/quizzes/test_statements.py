@@ -149,7 +149,9 @@ def statements_sent():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(client):
+def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(
+    client, monkeypatch
+):
     """Outside a test's transaction, as in production: the save's own commit does not wait
     for the disk (a draft), the submission's does; the saved answer is there either way."""
     learner = factories.UserFactory()
@@ -166,6 +168,8 @@ def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(
     # Another answer from a page that missed that save: refused, and nothing written.
     stale = client.post(url, {**form_fields(1, aq.snapshot, wrong_answer(aq.snapshot)), "seq1": 0})
     assert stale.status_code == 409 and "another" in stale.json()["error"]
+    synced = []
+    monkeypatch.setattr(statements, "_log_to_disk", synced.append)
     with statements_sent() as submitted:
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
 
@@ -174,8 +178,9 @@ def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(
     writes = [i for i, sql in enumerate(saved) if "UPDATE quizzes_attemptquestion" in sql]
     assert len(writes) == 1
     write = writes[0]
-    assert submitted and not [sql for sql in submitted if "synchronous" in sql]
     if connection.vendor == "postgresql":
+        assert submitted and not [sql for sql in submitted if "synchronous" in sql]
+        assert not synced  # a PostgreSQL commit is on disk when it returns
         assert saved[write].startswith("SET LOCAL synchronous_commit TO OFF;")
         assert "SET LOCAL synchronous_commit TO OFF" in started
     else:
@@ -189,6 +194,36 @@ def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(
             ]
             assert pragmas[0] < at < pragmas[1]
             assert draft[pragmas[1] - 1] == "COMMIT"
+        # The submission lets the write lock go, then waits for the log to reach the disk.
+        pragmas = [sql for sql in submitted if sql.startswith("PRAGMA synchronous")]
+        assert pragmas == ["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]
+        assert synced == [connection.settings_dict["NAME"]]
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous")
             assert cursor.fetchone()[0] == 2  # FULL
+
+
+def test_the_write_ahead_log_is_flushed_through_its_own_descriptor(tmp_path, monkeypatch):
+    """What a submission waits for on SQLite: fsync() of the database's -wal file."""
+    import os
+    import sqlite3
+
+    database = tmp_path / "miss.sqlite3"
+    db = sqlite3.connect(database)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE t (x)")
+    db.execute("INSERT INTO t VALUES (1)")
+    db.commit()
+    flushed = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        flushed.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    statements._log_to_disk(str(database))
+    statements._log_to_disk(str(tmp_path / "none.sqlite3"))  # no log: nothing to wait for
+    db.close()
+    assert flushed == [f"{database}-wal"]
