@@ -117,8 +117,8 @@ else:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # Every commit waits for the disk (FULL), so a power cut cannot take a
-                # submission back; answer saves, drafts, are the one exception
-                # (quizzes.services._answer_write).
+                # submission back; a quiz's drafts, its start and answer saves, are the one
+                # exception (quizzes.statements.draft_transaction).
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
                 ),

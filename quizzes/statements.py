@@ -105,16 +105,8 @@ def draft_transaction(using: str = DEFAULT_DB_ALIAS):
                 c.execute("SET LOCAL synchronous_commit TO OFF")
             yield
         return
-    connection.ensure_connection()
-    driver = connection.connection
-    # Connection settings, not queries: set on the driver's connection, around the block.
-    driver.execute("PRAGMA synchronous = NORMAL")
-    try:
-        with transaction.atomic(using=using):
-            yield
-    finally:
-        if connection.connection is driver:
-            driver.execute("PRAGMA synchronous = FULL")
+    with _sqlite_atomic_not_waiting(connection, using):
+        yield
 
 
 @contextmanager
@@ -131,6 +123,16 @@ def durable_transaction(using: str = DEFAULT_DB_ALIAS):
         with transaction.atomic(using=using):
             yield
         return
+    with _sqlite_atomic_not_waiting(connection, using):
+        yield
+    _log_to_disk(connection.settings_dict["NAME"])
+
+
+@contextmanager
+def _sqlite_atomic_not_waiting(connection, using: str):
+    """SQLite: an atomic block whose commit does not wait for the disk (``NORMAL``), then
+    ``FULL`` again for every other commit. Connection settings, not queries: set on the
+    driver's connection, around the block."""
     connection.ensure_connection()
     driver = connection.connection
     driver.execute("PRAGMA synchronous = NORMAL")
@@ -140,7 +142,6 @@ def durable_transaction(using: str = DEFAULT_DB_ALIAS):
     finally:
         if connection.connection is driver:
             driver.execute("PRAGMA synchronous = FULL")
-    _log_to_disk(connection.settings_dict["NAME"])
 
 
 def _log_to_disk(database) -> None:
