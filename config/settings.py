@@ -103,6 +103,10 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
         )
     }
+    # Django's PostgreSQL backend with a health check that needs no round trip while the
+    # connection is quiet (config/postgresql/base.py).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "config.postgresql"
     # The quiz's hot statements (quizzes/statements.py) are prepared on a connection's first
     # use of them; 0 turns that off, for a pooler in transaction mode that cannot keep them.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(

@@ -112,8 +112,7 @@ def test_redis_url_moves_cache_and_sessions_to_redis_and_database_url_to_postgre
         }
     )
     assert out == (
-        "config.cache.RedisCache django.contrib.sessions.backends.cache "
-        "django.db.backends.postgresql 900"
+        "config.cache.RedisCache django.contrib.sessions.backends.cache config.postgresql 900"
     )
 
 
