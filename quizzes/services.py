@@ -483,22 +483,20 @@ def attempt_start(
         raise AttemptRefused("This quiz has no questions yet.")
     deadline = attempt_deadline(quiz, now) if mode == Attempt.Mode.GRADED else None
     snapshots = [question_snapshot(q, shuffle=quiz.shuffle_choices, rng=rng) for q in questions]
+    attempt = Attempt(
+        user=user,
+        quiz=quiz,
+        mode=mode,
+        practice_of=practice_of,
+        number=number,
+        started_at=now,
+        deadline=deadline,
+        pass_mark=quiz.pass_mark,
+        settings_snapshot=quiz_settings(quiz),
+        max_score=sum((Decimal(s["points"]) for s in snapshots), Decimal("0")),
+    )
     try:
-        # A draft until it is submitted: its commit need not wait for the disk.
-        with statements.draft_transaction():
-            attempt = Attempt.objects.create(
-                user=user,
-                quiz=quiz,
-                mode=mode,
-                practice_of=practice_of,
-                number=number,
-                started_at=now,
-                deadline=deadline,
-                pass_mark=quiz.pass_mark,
-                settings_snapshot=quiz_settings(quiz),
-                max_score=sum((Decimal(s["points"]) for s in snapshots), Decimal("0")),
-            )
-            _questions_write(attempt, questions, snapshots)
+        _attempt_write(attempt, questions, snapshots)
     except IntegrityError:
         existing = _in_progress(quiz, user, mode)
         if existing is None:
@@ -512,23 +510,39 @@ def attempt_start(
 _QUESTIONS_WRITE = """
     INSERT INTO quizzes_attemptquestion
         (attempt_id, position, question_id, question_version, snapshot, sequence)
-    VALUES (%s, %s, %s, %s, %s, 0)
-"""
+    VALUES """
 
 
-def _questions_write(attempt: Attempt, questions: list[Question], snapshots: list[dict]) -> None:
-    """Writes the attempt's questions as drawn: one statement run for every row
-    (``bulk_create`` took longer to build its statement than to run it)."""
-    attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
+def _attempt_write(attempt: Attempt, questions: list[Question], snapshots: list[dict]) -> None:
+    """Writes a new attempt and its questions as drawn: two prepared statements, every
+    question in the second. A draft until it is submitted, so its commit need not wait for
+    the disk (``statements.draft_transaction``). The ORM took longer to build the attempt's
+    INSERT than the database to run it, and sent the questions as ten statements."""
+    # Table and column names come from the models; every value is a parameter.
+    fields = Attempt._meta.local_concrete_fields
+    attempt_sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        Attempt._meta.db_table,
+        ", ".join(connection.ops.quote_name(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    params = [field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, 0)"] * len(questions))
+    questions_sql = _QUESTIONS_WRITE + rows
     snapshot = AttemptQuestion._meta.get_field("snapshot")
-    with statements.cursor() as cursor:
-        cursor.executemany(
-            _QUESTIONS_WRITE,
-            [
-                (attempt_id, position, q.pk, q.version, snapshot.get_db_prep_save(s, connection))
-                for position, (q, s) in enumerate(zip(questions, snapshots, strict=True), 1)
-            ],
-        )
+    attempt_id = params[fields.index(Attempt._meta.pk)]
+    for position, (question, content) in enumerate(zip(questions, snapshots, strict=True), 1):
+        params += [
+            attempt_id,
+            position,
+            question.pk,
+            question.version,
+            snapshot.get_db_prep_save(content, connection),
+        ]
+    with statements.draft_transaction(), statements.cursor() as cursor:
+        cursor.execute(attempt_sql, params[: len(fields)])
+        cursor.execute(questions_sql, params[len(fields) :])
+    attempt._state.adding = False
+    attempt._state.db = connection.alias
 
 
 def _in_progress(quiz: Quiz, user, mode: str) -> Attempt | None:
@@ -733,7 +747,14 @@ _ANSWER_WRITE = """
 # question or the submission marks it to be answered again (a reload would show the answer
 # saved before). Waiting for the disk cost each save about 0.2 ms here and a tenth of
 # quiz-taking throughput on PostgreSQL under load (bench/README.md, 5 December 2026).
-_ANSWER_WRITE_ASYNC = "SET LOCAL synchronous_commit TO OFF;" + _ANSWER_WRITE
+#
+# On PostgreSQL the save is its own transaction, and the statement itself makes that
+# transaction's commit asynchronous: set_config(..., true) is SET LOCAL, evaluated with the
+# row it writes, and the commit at the statement's end reads the setting before it lapses. So
+# the write stays one prepared statement and one round trip.
+_ANSWER_WRITE_ASYNC = _ANSWER_WRITE.rstrip() + (
+    " AND set_config('synchronous_commit', 'off', true) = 'off'\n"
+)
 
 
 @dataclass(frozen=True)
@@ -783,11 +804,10 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
             cursor.execute(_ANSWER_WRITE, params)
             return cursor.rowcount == 1
     if connection.vendor == "postgresql":
-        # The write is its own transaction: one round trip sets its commit asynchronous and
-        # runs it (the simple protocol runs both statements as one implicit transaction).
-        with connection.cursor() as cursor:
+        # The write is its own transaction, and sets its own commit asynchronous: one
+        # prepared statement, one round trip.
+        with statements.cursor() as cursor:
             cursor.execute(_ANSWER_WRITE_ASYNC, params)
-            cursor.nextset()
             return cursor.rowcount == 1
     with statements.draft_transaction(), statements.cursor() as cursor:
         cursor.execute(_ANSWER_WRITE, params)
@@ -949,9 +969,7 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
             result["passed"] = result["percent"] >= attempt.pass_mark and not (
                 settings.get("require_critical") and missed_critical
             )
-        won = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
-            state=state, submitted_at=submitted_at, **result
-        )
+        won = _attempt_close(attempt.pk, {"state": state, "submitted_at": submitted_at, **result})
         if not won:
             attempt.refresh_from_db()
             return False
@@ -961,6 +979,22 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
             setattr(attempt, name, value)
         attempt_submitted.send(sender=Attempt, attempt=attempt)
     return True
+
+
+def _attempt_close(attempt_id, values: dict) -> bool:
+    """Moves the attempt out of "in progress" with ``values``, if nobody did first: one
+    prepared statement (the ORM took longer to build it than the database to run it)."""
+    fields = [Attempt._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    params += [
+        Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
+        Attempt.State.IN_PROGRESS,
+    ]
+    sql = f"UPDATE quizzes_attempt SET {assignments} WHERE id = %s AND state = %s"  # noqa: S608
+    with statements.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 _GRADE_WRITE = """

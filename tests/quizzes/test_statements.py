@@ -181,8 +181,12 @@ def test_an_answer_save_commits_without_waiting_for_the_disk_a_submission_waits(
     if connection.vendor == "postgresql":
         assert submitted and not [sql for sql in submitted if "synchronous" in sql]
         assert not synced  # a PostgreSQL commit is on disk when it returns
-        assert saved[write].startswith("SET LOCAL synchronous_commit TO OFF;")
+        # The save's one statement makes its own commit asynchronous, and only its own.
+        assert "set_config('synchronous_commit', 'off', true)" in saved[write]
         assert "SET LOCAL synchronous_commit TO OFF" in started
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
     else:
         # The draft's commit runs under NORMAL, then FULL again for every other commit.
         for draft, statement in ((saved, "UPDATE quizzes_attemptquestion"), (started, "INSERT")):
