@@ -516,13 +516,18 @@ _QUESTIONS_WRITE = """
 # On PostgreSQL outside a transaction, the attempt and its questions in one round trip: the
 # attempt's INSERT in a CTE, the questions' rows from its id, and set_config(..., true) (SET
 # LOCAL) making the statement's own commit asynchronous, as the answer save's does.
+# The questions go as one JSON array of rows: the statement is the same whatever the number
+# of questions, its few parameters let psycopg keep it converted, and Python encodes them at
+# once.
 _ATTEMPT_WRITE_POSTGRESQL = """
     WITH draft AS (SELECT set_config('synchronous_commit', 'off', true)),
          attempt AS ({attempt} RETURNING id)
     INSERT INTO quizzes_attemptquestion
         (attempt_id, position, question_id, question_version, snapshot, sequence)
-    SELECT attempt.id, question.*, 0
-    FROM attempt, draft, (VALUES {rows}) AS question
+    SELECT attempt.id, question.position, question.id, question.version, question.snapshot, 0
+    FROM attempt, draft, jsonb_to_recordset(%s) AS question(
+        position integer, id bigint, version integer, snapshot jsonb
+    )
 """
 
 
@@ -543,18 +548,22 @@ def _attempt_write(attempt: Attempt, questions: list[Question], snapshots: list[
         field.get_db_prep_save(field.pre_save(attempt, True), connection) for field in fields
     ]
     snapshot = AttemptQuestion._meta.get_field("snapshot")
-    rows = [
-        (position, question.pk, question.version, snapshot.get_db_prep_save(content, connection))
-        for position, (question, content) in enumerate(zip(questions, snapshots, strict=True), 1)
-    ]
+    drawn = list(enumerate(zip(questions, snapshots, strict=True), 1))
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        values = ", ".join(["(%s::integer, %s::bigint, %s::integer, %s::jsonb)"] * len(rows))
+        rows = [
+            {"position": position, "id": question.pk, "version": question.version, "snapshot": s}
+            for position, (question, s) in drawn
+        ]
         with statements.cursor() as cursor:
             cursor.execute(
-                _ATTEMPT_WRITE_POSTGRESQL.format(attempt=attempt_sql, rows=values),
-                [*attempt_params, *(value for row in rows for value in row)],
+                _ATTEMPT_WRITE_POSTGRESQL.format(attempt=attempt_sql),
+                [*attempt_params, snapshot.get_db_prep_save(rows, connection)],
             )
     else:
+        rows = [
+            (position, question.pk, question.version, snapshot.get_db_prep_save(s, connection))
+            for position, (question, s) in drawn
+        ]
         attempt_id = attempt_params[fields.index(Attempt._meta.pk)]
         with statements.draft_transaction(), statements.cursor() as cursor:
             cursor.execute(attempt_sql, attempt_params)
