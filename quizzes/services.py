@@ -999,11 +999,10 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
             result["passed"] = result["percent"] >= attempt.pass_mark and not (
                 settings.get("require_critical") and missed_critical
             )
-        won = _attempt_close(attempt.pk, {"state": state, "submitted_at": submitted_at, **result})
-        if not won:
+        values = {"state": state, "submitted_at": submitted_at, **result}
+        if not _attempt_close(attempt.pk, values, questions):
             attempt.refresh_from_db()
             return False
-        _grades_write(questions)
         attempt.state, attempt.submitted_at = state, submitted_at
         for name, value in result.items():
             setattr(attempt, name, value)
@@ -1011,32 +1010,37 @@ def attempt_submit(*, attempt: Attempt, expired: bool = False, now=None) -> bool
     return True
 
 
-def _attempt_close(attempt_id, values: dict) -> bool:
-    """Moves the attempt out of "in progress" with ``values``, if nobody did first: one
-    prepared statement (the ORM took longer to build it than the database to run it)."""
+def _attempt_close(attempt_id, values: dict, questions: list[AttemptQuestion]) -> bool:
+    """Moves the attempt out of "in progress" with ``values`` and writes each question's
+    grade, if nobody closed it first; False, and nothing written, if somebody did. Prepared
+    statements: the ORM took longer to build them than the database to run them (and
+    ``bulk_update`` builds a CASE per column over every row). On PostgreSQL one statement,
+    the grades read from one JSON array of rows; elsewhere one for the attempt, then one run
+    for every question."""
     fields = [Attempt._meta.get_field(name) for name in values]
     assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    close = f"UPDATE quizzes_attempt SET {assignments} WHERE id = %s AND state = %s"  # noqa: S608
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
     params += [
         Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
         Attempt.State.IN_PROGRESS,
     ]
-    sql = f"UPDATE quizzes_attempt SET {assignments} WHERE id = %s AND state = %s"  # noqa: S608
-    with statements.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
-
-
-_GRADE_WRITE = """
-    UPDATE quizzes_attemptquestion SET score = %s, is_correct = %s, picked = %s WHERE id = %s
-"""
-
-
-def _grades_write(questions: list[AttemptQuestion]) -> None:
-    """Writes each question's grade: one statement run for every row (``bulk_update`` builds
-    a CASE per column over every row, which took longer to build than to run)."""
+    if connection.vendor == "postgresql" and questions:
+        grades = [
+            {"id": aq.pk, "score": str(aq.score), "is_correct": aq.is_correct, "picked": aq.picked}
+            for aq in questions
+        ]
+        with statements.cursor() as cursor:
+            cursor.execute(
+                _CLOSE_AND_GRADE_POSTGRESQL.format(close=close),
+                [*params, connection.ops.adapt_json_value(grades, None)],
+            )
+            return cursor.rowcount > 0
     score = AttemptQuestion._meta.get_field("score")
     with statements.cursor() as cursor:
+        cursor.execute(close, params)
+        if cursor.rowcount != 1:
+            return False
         cursor.executemany(
             _GRADE_WRITE,
             [
@@ -1044,6 +1048,22 @@ def _grades_write(questions: list[AttemptQuestion]) -> None:
                 for aq in questions
             ],
         )
+    return True
+
+
+# The attempt closed in a CTE; the grades written only if it was, each row read from JSON.
+_CLOSE_AND_GRADE_POSTGRESQL = """
+    WITH closed AS ({close} RETURNING id)
+    UPDATE quizzes_attemptquestion AS aq
+    SET score = grade.score, is_correct = grade.is_correct, picked = grade.picked
+    FROM closed, jsonb_to_recordset(%s) AS grade(
+        id bigint, score numeric, is_correct boolean, picked bigint
+    )
+    WHERE aq.id = grade.id AND aq.attempt_id = closed.id
+"""
+_GRADE_WRITE = """
+    UPDATE quizzes_attemptquestion SET score = %s, is_correct = %s, picked = %s WHERE id = %s
+"""
 
 
 def attempt_expire_if_due(attempt: Attempt, *, now=None) -> bool:
