@@ -90,6 +90,15 @@ def test_parallel_starts_make_one_attempt(learner):
     assert all(not isinstance(r, Exception) for r in results), results
     assert len(set(results)) == 1
     assert Attempt.objects.filter(user=learner, quiz=quiz).count() == 1
+    # The losers wrote nothing: no question without its attempt, none twice. The winner's
+    # questions are each of the quiz's, in positions 1 to 3, with what the learner sees.
+    rows = AttemptQuestion.objects.order_by("position")
+    assert [aq.position for aq in rows] == [1, 2, 3]
+    assert {aq.attempt_id for aq in rows} == {results[0]}
+    assert {aq.question_id for aq in rows} == set(
+        quiz.draw_rules.get().bank.questions.values_list("pk", flat=True)
+    )
+    assert all(aq.snapshot["stem_html"] and aq.sequence == 0 for aq in rows)
 
 
 @pytest.mark.django_db(transaction=True)
