@@ -514,11 +514,11 @@ _QUESTIONS_WRITE = """
 
 
 # On PostgreSQL outside a transaction, the attempt and its questions in one round trip: the
-# attempt's INSERT in a CTE, the questions' rows from its id, and set_config(..., true) (SET
-# LOCAL) making the statement's own commit asynchronous, as the answer save's does.
-# The questions go as one JSON array of rows: the statement is the same whatever the number
-# of questions, its few parameters let psycopg keep it converted, and Python encodes them at
-# once.
+# attempt's INSERT in a CTE, the questions' rows taking its id, and set_config(..., true) (SET
+# LOCAL) making the statement's own commit asynchronous, as the answer save's does. The
+# questions come as one JSON array of rows: the statement is the same whatever their number,
+# and has few enough parameters for psycopg to keep it converted (it converts a statement of
+# more than 50 again on every run).
 _ATTEMPT_WRITE_POSTGRESQL = """
     WITH draft AS (SELECT set_config('synchronous_commit', 'off', true)),
          attempt AS ({attempt} RETURNING id)
