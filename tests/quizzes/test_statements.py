@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -73,6 +74,32 @@ def test_with_prepared_statements_off_nothing_is_prepared_and_answers_still_save
     save_each_answer(learner_client, attempt)
 
     assert list(attempt.questions.values_list("sequence", flat=True)) == [1, 1, 1]
+    if connection.vendor == "postgresql":
+        assert prepared() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_prepared_statements_off_a_whole_quiz_runs_outside_a_transaction(monkeypatch):
+    """Behind a pooler that cannot keep prepared statements, as in production (no test
+    transaction around it): the start, each save and the submission bind on the client, and
+    the attempt, its answers and its grades are all written."""
+    learner = factories.UserFactory()
+    client = Client()
+    client.force_login(learner)
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+    attempt = attempt_start(quiz=factories.quiz_with_questions(3), user=learner)
+    save_each_answer(client, attempt)
+    client.post(reverse("quizzes:submit", args=[attempt.pk]))
+
+    attempt.refresh_from_db()
+    assert attempt.state == Attempt.State.SUBMITTED and attempt.percent == 100
+    rows = list(attempt.questions.order_by("position").values_list("position", "sequence"))
+    assert rows == [(1, 1), (2, 1), (3, 1)]
+    assert all(attempt.questions.values_list("is_correct", flat=True))
     if connection.vendor == "postgresql":
         assert prepared() == []
 
