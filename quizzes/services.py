@@ -514,13 +514,13 @@ _QUESTIONS_WRITE = """
 
 
 # On PostgreSQL outside a transaction, the attempt and its questions in one round trip: the
-# attempt's INSERT in a CTE, the questions' rows taking its id, and set_config(..., true) (SET
-# LOCAL) making the statement's own commit asynchronous, as the answer save's does. The
+# attempt's INSERT in a CTE, the questions' rows taking its id, and statements.DRAFT_COMMIT
+# making the statement's own commit asynchronous, as the answer save's does. The
 # questions come as one JSON array of rows: the statement is the same whatever their number,
 # and has few enough parameters for psycopg to keep it converted (it converts a statement of
 # more than 50 again on every run).
 _ATTEMPT_WRITE_POSTGRESQL = """
-    WITH draft AS (SELECT set_config('synchronous_commit', 'off', true)),
+    WITH draft AS (SELECT {draft}),
          attempt AS ({attempt} RETURNING id)
     INSERT INTO quizzes_attemptquestion
         (attempt_id, position, question_id, question_version, snapshot, sequence)
@@ -556,7 +556,9 @@ def _attempt_write(attempt: Attempt, questions: list[Question], snapshots: list[
         ]
         with statements.cursor() as cursor:
             cursor.execute(
-                _ATTEMPT_WRITE_POSTGRESQL.format(attempt=attempt_sql),
+                _ATTEMPT_WRITE_POSTGRESQL.format(
+                    attempt=attempt_sql, draft=statements.DRAFT_COMMIT
+                ),
                 [*attempt_params, snapshot.get_db_prep_save(rows, connection)],
             )
     else:
@@ -765,26 +767,23 @@ _ANSWER_WRITE = """
     UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
     WHERE id = %s AND sequence = %s AND score IS NULL
 """
-# An answer save is a draft until the attempt is submitted (so is the start: both go
-# through statements.draft_transaction or, for the save on PostgreSQL, this statement), and
-# its commit does not wait for the disk: on PostgreSQL an asynchronous commit (which
-# PostgreSQL's manual suggests for such writes), on SQLite synchronous=NORMAL for that commit
-# alone. Only a crash of the database server (on SQLite, of the machine) can lose a draft, and
-# only one made in the moment before it: the next commit that waits for the disk, anyone's,
-# flushes every earlier one. Everything else, submissions, scores and completions included,
-# waits for the disk. A lost save is not lost silently: the learner's page still shows the
-# answer with the sequence of the save, which no longer matches, so the next save of that
-# question or the submission marks it to be answered again (a reload would show the answer
-# saved before). Waiting for the disk cost each save about 0.2 ms here and a tenth of
-# quiz-taking throughput on PostgreSQL under load (bench/README.md, 5 December 2026).
+# An answer save is a draft until the attempt is submitted (so is the start: on PostgreSQL each is
+# one statement that says so itself, statements.DRAFT_COMMIT; else each goes through
+# statements.draft_transaction), and its commit does not wait for the disk: on PostgreSQL an
+# asynchronous commit (which PostgreSQL's manual suggests for such writes), on SQLite
+# synchronous=NORMAL for that commit alone. Only a crash of the database server (on SQLite, of the
+# machine) can lose a draft, and only one made in the moment before it: the next commit that waits
+# for the disk, anyone's, flushes every earlier one. Everything else, submissions, scores and
+# completions included, waits for the disk. A lost save is not lost silently: the learner's page
+# still shows the answer with the sequence of the save, which no longer matches, so the next save
+# of that question or the submission marks it to be answered again (a reload would show the answer
+# saved before). Waiting for the disk cost each save about 0.2 ms here and a tenth of quiz-taking
+# throughput on PostgreSQL under load (bench/README.md, 5 December 2026).
 #
 # On PostgreSQL the save is its own transaction, and the statement itself makes that
-# transaction's commit asynchronous: set_config(..., true) is SET LOCAL, evaluated with the
-# row it writes, and the commit at the statement's end reads the setting before it lapses. So
-# the write stays one prepared statement and one round trip.
-_ANSWER_WRITE_ASYNC = _ANSWER_WRITE.rstrip() + (
-    " AND set_config('synchronous_commit', 'off', true) = 'off'\n"
-)
+# transaction's commit asynchronous (evaluated with the row it writes): one prepared
+# statement and one round trip.
+_ANSWER_WRITE_ASYNC = _ANSWER_WRITE.rstrip() + f" AND {statements.DRAFT_COMMIT} = 'off'\n"
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,20 @@ def raw(model, sql: str, params) -> RawQuerySet:
     return RawQuerySet(sql, model=model, query=query, params=params, using=DEFAULT_DB_ALIAS)
 
 
+# PostgreSQL: SET LOCAL synchronous_commit TO OFF as an expression, so that a single
+# statement run as its own transaction (an answer save, a start) can make its own commit
+# asynchronous in the same round trip: the commit at the statement's end reads the setting
+# before it lapses. Inside an outer transaction it would make the outer commit asynchronous:
+# use it only in a statement that runs alone.
+DRAFT_COMMIT = "set_config('synchronous_commit', 'off', true)"
+
+
 @contextmanager
 def draft_transaction(using: str = DEFAULT_DB_ALIAS):
     """An atomic block whose commit does not wait for the disk: for drafts only (a start, an
-    answer save), which a crash of the database server may take back (``services``,
-    ``_ANSWER_WRITE_ASYNC``). On PostgreSQL an asynchronous commit; on SQLite, whose commits
+    answer save), which a crash of the database server may take back (``services``;
+    ``DRAFT_COMMIT`` for one statement alone). On PostgreSQL an asynchronous commit; on SQLite,
+    whose commits
     all wait for the disk (``synchronous=FULL`` in the settings), ``NORMAL`` for this one.
     Inside an outer transaction it is a plain atomic block: the outer one commits as it was
     going to.
@@ -102,7 +111,7 @@ def draft_transaction(using: str = DEFAULT_DB_ALIAS):
     if connection.vendor == "postgresql":
         with transaction.atomic(using=using):
             with connection.cursor() as c:
-                c.execute("SET LOCAL synchronous_commit TO OFF")
+                c.execute(f"SELECT {DRAFT_COMMIT}")
             yield
         return
     with _sqlite_atomic_not_waiting(connection, using):
