@@ -786,6 +786,67 @@ _ANSWER_WRITE = """
 _ANSWER_WRITE_ASYNC = _ANSWER_WRITE.rstrip() + f" AND {statements.DRAFT_COMMIT} = 'off'\n"
 
 
+# The answers of single-choice and true/false questions, most of a quiz's saves, are checked
+# and written by one statement: the learner's own attempt, open and in time; the question of
+# that type and not marked yet; the sequence the page was given; the key one of the question's
+# own in this attempt (a forged or copied key matches no row); an answer different from the one
+# saved. If any of them fails, nothing is written and the save takes the read and the write
+# above, which find out why (or return the unchanged answer's sequence).
+_CHOICE_SAVE = """
+    UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
+    WHERE attempt_id = %s AND position = %s AND sequence = %s AND score IS NULL
+      AND {type} IN ('single', 'true_false') AND {key_is_its_own} AND {response_differs}
+      AND EXISTS (
+        SELECT 1 FROM quizzes_attempt a WHERE a.id = attempt_id AND a.user_id = %s
+        AND a.state = %s AND (a.deadline IS NULL OR a.deadline > %s)
+      )
+"""
+_CHOICE_SAVE_POSTGRESQL = _CHOICE_SAVE.format(
+    type="snapshot ->> 'type'",
+    key_is_its_own="snapshot -> 'items' @> jsonb_build_array(jsonb_build_object('key', %s::text))",
+    response_differs="response IS DISTINCT FROM %s",
+)
+_CHOICE_SAVE_SQLITE = _CHOICE_SAVE.format(
+    type="json_extract(snapshot, '$.type')",
+    key_is_its_own=(
+        "EXISTS (SELECT 1 FROM json_each(snapshot, '$.items') "
+        "WHERE json_extract(value, '$.key') = %s)"
+    ),
+    # The same answer is stored as the same text: Django's JSON encoding, every time.
+    response_differs="response IS NOT %s",
+)
+_CHOICE_SAVES = {  # vendor: (the statement, the same making its own commit asynchronous)
+    "postgresql": (
+        _CHOICE_SAVE_POSTGRESQL,
+        _CHOICE_SAVE_POSTGRESQL.rstrip() + f" AND {statements.DRAFT_COMMIT} = 'off'\n",
+    ),
+    "sqlite": (_CHOICE_SAVE_SQLITE, None),
+}
+
+
+def _choice_save(attempt_id, user_id: int, position: int, choice: str, sequence: int, now) -> bool:
+    """Saves ``choice`` as the answer to a single-choice or true/false question in one
+    statement if every rule allows it; False, with nothing written, otherwise."""
+    if connection.vendor not in _CHOICE_SAVES:
+        return False
+    field = AttemptQuestion._meta.get_field
+    response = field("response").get_db_prep_save({"choice": choice}, connection)
+    params = [
+        response,
+        sequence + 1,
+        field("answered_at").get_db_prep_save(now, connection),
+        Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
+        position,
+        sequence,
+        choice,
+        response,
+        user_id,
+        Attempt.State.IN_PROGRESS.value,
+        Attempt._meta.get_field("deadline").get_db_prep_value(now, connection),
+    ]
+    return _draft_write(*_CHOICE_SAVES[connection.vendor], params)
+
+
 @dataclass(frozen=True)
 class AnswerSlot:
     """One question of a learner's attempt, as an answer save needs it."""
@@ -827,32 +888,44 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
         aq_id,
         sequence,
     ]
+    return _draft_write(_ANSWER_WRITE, _ANSWER_WRITE_ASYNC, params)
+
+
+def _draft_write(sql: str, sql_async: str | None, params: list) -> bool:
+    """Runs an answer's UPDATE as a draft; True if it wrote its row. ``sql_async``: the same
+    statement making its own commit asynchronous, for PostgreSQL."""
     if connection.in_atomic_block:
         # Part of a larger transaction, which commits as it was going to.
         with statements.cursor() as cursor:
-            cursor.execute(_ANSWER_WRITE, params)
+            cursor.execute(sql, params)
             return cursor.rowcount == 1
     if connection.vendor == "postgresql":
         # The write is its own transaction, and sets its own commit asynchronous: one
         # prepared statement, one round trip.
         with statements.cursor() as cursor:
-            cursor.execute(_ANSWER_WRITE_ASYNC, params)
+            cursor.execute(sql_async, params)
             return cursor.rowcount == 1
     with statements.draft_transaction(), statements.cursor() as cursor:
-        cursor.execute(_ANSWER_WRITE, params)
+        cursor.execute(sql, params)
         return cursor.rowcount == 1
 
 
-def answer_save(*, attempt_id, user, position: int, raw_for, sequence: int, now=None) -> int:
+def answer_save(
+    *, attempt_id, user, position: int, raw_for, sequence: int, choice: str = "", now=None
+) -> int:
     """Saves one answer as the page's script sends it; returns the question's new sequence.
 
     ``raw_for(snapshot)`` reads the answer as posted for the question as it was given. The
     same rules as ``attempt_answer``, in two statements when the attempt is open: read, write.
-    A closed or timed-out attempt takes ``attempt_answer``'s path, which refuses the answer
+    ``choice``, the one key posted for the question if that is all that was posted, is first
+    tried as a single-choice or true/false answer in one statement (``_CHOICE_SAVE``). A
+    closed or timed-out attempt takes ``attempt_answer``'s path, which refuses the answer
     and submits an attempt whose time has run out. ``AttemptQuestion.DoesNotExist`` if the
     user has no such question: nobody saves into another learner's attempt.
     """
     now = now or timezone.now()
+    if choice and _choice_save(attempt_id, user.pk, position, choice, sequence, now):
+        return sequence + 1
     slot = _answer_slot(attempt_id, user.pk, position, now)
     if slot is None:
         raise AttemptQuestion.DoesNotExist("No such question.")

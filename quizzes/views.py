@@ -177,6 +177,14 @@ def _attempt_post(request, attempt, questions):
     return redirect("quizzes:attempt", attempt.pk)
 
 
+def _one_choice(data, position: int) -> str:
+    """The key posted for question ``position`` when it is one key and nothing else: the
+    answer to a single-choice or true/false question, which the service saves in one
+    statement (any other question type refuses it there and takes the general path)."""
+    values = data.getlist(f"q{position}")
+    return values[0] if len(values) == 1 else ""
+
+
 @require_POST
 @login_required
 def attempt_answer(request, attempt_id, position):
@@ -188,6 +196,7 @@ def attempt_answer(request, attempt_id, position):
             position=position,
             raw_for=lambda snapshot: _raw_answer(snapshot, request.POST, position),
             sequence=_sequence(request.POST, position),
+            choice=_one_choice(request.POST, position),
         )
     except AttemptQuestion.DoesNotExist as exc:
         raise Http404("No such question.") from exc

@@ -30,6 +30,21 @@ def test_another_learner_cannot_open_the_attempt_or_its_result(client, other_lea
     assert attempt.state == Attempt.State.IN_PROGRESS
 
 
+def test_another_learner_cannot_save_a_right_answer_into_the_attempt(
+    client, other_learner, attempt
+):
+    # A valid key and sequence of the learner's own question: only the owner may write it.
+    aq = attempt.questions.get(position=1)
+    client.force_login(other_learner)
+    response = client.post(
+        reverse("quizzes:answer", args=[attempt.pk, 1]),
+        {"q1": aq.snapshot["items"][0]["key"], "seq1": 0},
+    )
+    assert response.status_code == 404
+    aq.refresh_from_db()
+    assert (aq.response, aq.sequence, aq.answered_at) == (None, 0, None)
+
+
 def test_a_choice_key_from_another_question_is_refused_and_nothing_saved(client, learner, attempt):
     client.force_login(learner)
     first, second = attempt.questions.all()[:2]

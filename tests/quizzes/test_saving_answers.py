@@ -42,6 +42,25 @@ def test_saving_the_same_answer_again_changes_nothing(learner_client, attempt):
     assert response.json() == {"saved": True, "sequence": 1}
 
 
+def test_one_ticked_box_of_a_select_all_question_is_saved_as_a_list(learner_client, attempt):
+    # One key and nothing else, as a single-choice answer is posted: saved as what it is.
+    aq = next(a for a in attempt.questions.all() if a.snapshot["type"] == "multiple")
+    key = aq.snapshot["items"][1]["key"]
+    response = save(learner_client, attempt, aq.position, {"choices": [key]}, 0)
+    assert response.json() == {"saved": True, "sequence": 1}
+    assert stored(attempt, aq.position).response == {"choices": [key]}
+
+
+def test_clearing_a_single_choice_answer_saves_no_answer(learner_client, attempt):
+    aq = stored(attempt, 1)
+    save(learner_client, attempt, 1, right_answer(aq.snapshot), 0)
+    response = learner_client.post(
+        reverse("quizzes:answer", args=[attempt.pk, 1]), {"q1": "", "seq1": 1}
+    )
+    assert response.json() == {"saved": True, "sequence": 2}
+    assert stored(attempt, 1).response is None
+
+
 def test_a_stale_save_from_a_second_tab_is_refused_and_the_first_answer_kept(
     learner_client, attempt
 ):

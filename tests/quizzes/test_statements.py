@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quizzes import services, statements
-from quizzes.models import Attempt
+from quizzes.models import Attempt, AttemptQuestion
 from quizzes.selectors import attempt_of
 from quizzes.services import attempt_start
 from tests import factories
@@ -28,7 +29,9 @@ def prepared() -> list[str]:
 
 
 def flat(sql: str) -> str:
-    return " ".join(sql.replace("%s", "$").split())
+    """A statement as written or as prepared (psycopg numbers the parameters $1, $2...), with
+    its parameters unnumbered and its whitespace collapsed."""
+    return " ".join(re.sub(r"\$\d+", "$", sql.replace("%s", "$")).split())
 
 
 def save_each_answer(client, attempt) -> None:
@@ -40,19 +43,23 @@ def save_each_answer(client, attempt) -> None:
 
 
 def times_prepared(sql: str, statements_now: list[str]) -> int:
-    """How many prepared statements are ``sql`` (psycopg numbers the parameters $1, $2...)."""
-    head = flat(sql).split("$")[0]
-    return sum(1 for statement in statements_now if statement.startswith(head))
+    """How many prepared statements are ``sql``."""
+    return sum(1 for statement in statements_now if flat(statement) == flat(sql))
 
 
 def test_answer_saves_plan_their_statements_once_per_connection(learner_client, learner):
-    attempt = attempt_start(quiz=factories.quiz_with_questions(4), user=learner)
+    attempt = attempt_start(quiz=factories.quiz_with_every_type(), user=learner)
     save_each_answer(learner_client, attempt)
+    save_each_answer(
+        learner_client, attempt_start(quiz=factories.quiz_with_every_type(), user=learner)
+    )
 
-    assert set(Attempt.objects.get().questions.values_list("sequence", flat=True)) == {1}
+    assert set(AttemptQuestion.objects.values_list("sequence", flat=True)) == {1}
     if connection.vendor == "postgresql":
-        # Four saves, each a read and a write: each statement prepared once and reused.
+        # Ten saves: the four single-choice and true/false answers one statement each, the
+        # others a read and a write; each statement prepared once and reused.
         now = prepared()
+        assert times_prepared(services._CHOICE_SAVE_POSTGRESQL, now) == 1
         assert times_prepared(services._ANSWER_READ, now) == 1
         assert times_prepared(services._ANSWER_WRITE, now) == 1
         # Django's own queries bind on the client and are never prepared.
