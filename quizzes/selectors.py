@@ -164,9 +164,9 @@ def feedback_allowed(attempt: Attempt) -> bool:
 # A start reads the quiz by its slug; every request of a quiz reads the learner's attempt,
 # and its pages and its submission read the attempt's questions. For statements this small
 # the ORM takes longer to build them than the database takes to run them (about 200 µs
-# against 20 µs on the bench machine), so they are written out once here. ``raw()`` still
-# makes each row a model instance with every field converted, and ``SELECT *`` follows the
-# model's columns.
+# against 20 µs on the bench machine), so they are written out once here. ``statements.rows()``
+# still makes each row a model instance with every field converted, and ``SELECT *`` follows
+# the model's columns.
 
 _QUIZ_BY_SLUG = "SELECT * FROM quizzes_quiz WHERE slug = %s"
 _ATTEMPT_OF_USER = "SELECT * FROM quizzes_attempt WHERE id = %s AND user_id = %s"
@@ -174,13 +174,13 @@ _ATTEMPT_QUESTIONS = "SELECT * FROM quizzes_attemptquestion WHERE attempt_id = %
 
 
 def quiz_by_slug(slug: str) -> Quiz | None:
-    return next(iter(statements.raw(Quiz, _QUIZ_BY_SLUG, [slug])), None)
+    return next(iter(statements.rows(Quiz, _QUIZ_BY_SLUG, [slug])), None)
 
 
 def attempt_of(attempt_id, user) -> Attempt | None:
     """The user's own attempt ``attempt_id``, or None: nobody reads another learner's."""
     pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
-    return next(iter(statements.raw(Attempt, _ATTEMPT_OF_USER, [pk, user.pk])), None)
+    return next(iter(statements.rows(Attempt, _ATTEMPT_OF_USER, [pk, user.pk])), None)
 
 
 def attempt_questions(attempt: Attempt, *, for_update: bool = False) -> list[AttemptQuestion]:
@@ -189,7 +189,7 @@ def attempt_questions(attempt: Attempt, *, for_update: bool = False) -> list[Att
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     pk = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
-    questions = list(statements.raw(AttemptQuestion, sql, [pk]))
+    questions = statements.rows(AttemptQuestion, sql, [pk])
     for aq in questions:
         aq.attempt = attempt
     return questions

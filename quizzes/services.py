@@ -321,7 +321,7 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """
     chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    rules = statements.raw(DrawRule, _DRAW_RULES, [quiz.pk])
+    rules = statements.rows(DrawRule, _DRAW_RULES, [quiz.pk])
     for index, rule in enumerate(rules, start=1):
         candidates = [row for row in _draw_candidates(rule) if row[0] not in taken]
         if rule.count is not None:
@@ -458,7 +458,7 @@ def attempt_start(
     if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
         # with nothing to count, the next attempt only needs the latest number.
-        latest = next(iter(statements.raw(Attempt, _LATEST_GRADED, [user.pk, quiz.pk])), None)
+        latest = next(iter(statements.rows(Attempt, _LATEST_GRADED, [user.pk, quiz.pk])), None)
         existing = latest if latest is not None and latest.is_open else None
         last_number = latest.number if latest is not None else 0
     else:
