@@ -136,14 +136,8 @@ def _image_url(field) -> str:
     return field.url if field else ""
 
 
-def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) -> dict:
-    """What the learner is given: rendered text, opaque per-attempt keys and the answers."""
-    used: set[str] = set()
-    # quiz_draw reads every drawn question's choices in one query (a prefetch cost more).
-    choices = getattr(question, "drawn_choices", None)
-    if choices is None:
-        choices = list(question.choices.all())
-    snapshot = {
+def _snapshot_head(question: Question) -> dict:
+    return {
         "type": question.type,
         "key": question.key,
         "title": question.title,
@@ -153,36 +147,20 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
         "points": str(Decimal(question.points).normalize()),
         "rationale_html": str(render_markdown(question.rationale)),
         "critical": question.critical,
-        "items": [],
     }
-    if question.type == Question.Type.MATCHING:
-        prompts = [c for c in choices if c.text.strip()]
-        answers: list[dict] = []
-        answer_keys: dict[str, str] = {}
-        for c in choices:
-            label = c.match_text.strip()
-            if label and label not in answer_keys:
-                answer_keys[label] = _new_key(used)
-                answers.append({"key": answer_keys[label], "html": str(render_inline(label))})
-        if shuffle:
-            rng.shuffle(prompts)
-        rng.shuffle(answers)
-        snapshot["items"] = [
-            {
-                "key": _new_key(used),
-                "html": str(render_inline(c.text)),
-                "answer": answer_keys[c.match_text.strip()],
-                "feedback_html": str(render_markdown(c.feedback)) if c.feedback else "",
-                "image": _image_url(c.image),
-                "image_alt": c.image_alt,
-            }
-            for c in prompts
-        ]
-        snapshot["answers"] = answers
-        return snapshot
+
+
+def _snapshot_content(question: Question, choices: list) -> tuple[dict, list[dict]]:
+    """What a single, multiple, true/false or ordering question's snapshot holds besides its
+    keys and order: the rendered stem, rationale and options. The same for every draw of a
+    version, so it is kept on this process's copy of a drawn question (``_DRAWN``); each
+    snapshot copies it."""
+    content = getattr(question, "snapshot_content", None)
+    if content is not None:
+        return content
+    head = _snapshot_head(question)
     items = [
         {
-            "key": _new_key(used),
             "html": str(render_inline(c.text)),
             "correct": c.is_correct,
             "weight": None if c.weight is None else float(c.weight),
@@ -193,15 +171,55 @@ def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) 
         }
         for index, c in enumerate(choices)
     ]
-    # An ordering question is always shown out of order, whatever the quiz says.
-    if question.type == Question.Type.ORDERING:
-        while len(items) > 1 and [i["position"] for i in items] == sorted(
-            i["position"] for i in items
-        ):
+    content = (head, items)
+    if hasattr(question, "drawn_choices"):
+        question.snapshot_content = content
+    return content
+
+
+def question_snapshot(question: Question, *, shuffle: bool, rng: random.Random) -> dict:
+    """What the learner is given: rendered text, opaque per-attempt keys and the answers."""
+    used: set[str] = set()
+    # quiz_draw reads every drawn question's choices in one query (a prefetch cost more).
+    choices = getattr(question, "drawn_choices", None)
+    if choices is None:
+        choices = list(question.choices.all())
+    if question.type != Question.Type.MATCHING:
+        head, content = _snapshot_content(question, choices)
+        items = [{"key": _new_key(used), **item} for item in content]
+        # An ordering question is always shown out of order, whatever the quiz says.
+        if question.type == Question.Type.ORDERING:
+            while len(items) > 1 and [i["position"] for i in items] == sorted(
+                i["position"] for i in items
+            ):
+                rng.shuffle(items)
+        elif shuffle and question.type != Question.Type.TRUE_FALSE:
             rng.shuffle(items)
-    elif shuffle and question.type != Question.Type.TRUE_FALSE:
-        rng.shuffle(items)
-    snapshot["items"] = items
+        return {**head, "items": items}
+    snapshot = _snapshot_head(question)
+    prompts = [c for c in choices if c.text.strip()]
+    answers: list[dict] = []
+    answer_keys: dict[str, str] = {}
+    for c in choices:
+        label = c.match_text.strip()
+        if label and label not in answer_keys:
+            answer_keys[label] = _new_key(used)
+            answers.append({"key": answer_keys[label], "html": str(render_inline(label))})
+    if shuffle:
+        rng.shuffle(prompts)
+    rng.shuffle(answers)
+    snapshot["items"] = [
+        {
+            "key": _new_key(used),
+            "html": str(render_inline(c.text)),
+            "answer": answer_keys[c.match_text.strip()],
+            "feedback_html": str(render_markdown(c.feedback)) if c.feedback else "",
+            "image": _image_url(c.image),
+            "image_alt": c.image_alt,
+        }
+        for c in prompts
+    ]
+    snapshot["answers"] = answers
     return snapshot
 
 

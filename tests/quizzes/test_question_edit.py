@@ -104,3 +104,21 @@ def test_a_question_drawn_before_costs_no_query_for_its_content(
         ]
 
     assert content(second) == content(first)
+
+
+def test_draws_of_the_same_questions_share_their_text_but_never_their_keys(learner, other_learner):
+    """The rendered text of a drawn version is kept in the process; each snapshot copies it
+    and gives every option a key of its own."""
+    quiz = factories.quiz_with_questions(3)
+    first = attempt_start(quiz=quiz, user=learner)
+    second = attempt_start(quiz=quiz, user=other_learner)
+
+    def items(attempt):
+        return [i for aq in attempt.questions.order_by("question_id") for i in aq.snapshot["items"]]
+
+    assert not {i["key"] for i in items(first)} & {i["key"] for i in items(second)}
+    assert len({i["key"] for i in items(first)}) == len(items(first))
+    strip = [{k: v for k, v in i.items() if k != "key"} for i in items(first)]
+    assert sorted(map(str, strip)) == sorted(
+        str({k: v for k, v in i.items() if k != "key"}) for i in items(second)
+    )
