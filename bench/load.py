@@ -4,7 +4,8 @@ Each simulated learner is a thread with its own logged-in browser; the learners 
 over a few processes, as real browsers do not share one interpreter lock. A quiz is: start it
 (POST, redirected to the attempt), open the attempt page, save each answer as it is given
 (one POST each, as the page's script does), submit (redirected to the result) and open the
-review.
+review. The ceiling and the quiz can run in turns by the same logged-in learners
+(``run_alternating``), so that both meet the same speeds of a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -106,17 +107,23 @@ def _loop(browsers: list[Browser], seconds: float, quiz_slug: str | None) -> tup
     return tally, time.monotonic() - started
 
 
-def _process(base, users, password, seconds, quiz_slug, barrier, results) -> None:
-    """One load process: logs its learners in, waits for the others, runs, reports."""
+def _process(base, users, password, phases, barrier, results) -> None:
+    """One load process: logs its learners in once, then runs each phase (seconds, quiz slug
+    or None for the ceiling page) when every process is ready for it; reports each."""
     try:
         browsers = _logged_in(base, users, password)
-        barrier.wait(timeout=120)
-        tally, elapsed = _loop(browsers, seconds, quiz_slug)
+        reports = []
+        for seconds, quiz_slug in phases:
+            barrier.wait(timeout=120)
+            tally, elapsed = _loop(browsers, seconds, quiz_slug)
+            reports.append(
+                (tally.requests, tally.errors, tally.quizzes, tally.answer_seconds, elapsed)
+            )
     except Exception as exc:  # reported to the parent, which stops the run
         barrier.abort()
         results.put(f"{type(exc).__name__}: {exc}")
         return
-    results.put((tally.requests, tally.errors, tally.quizzes, tally.answer_seconds, elapsed))
+    results.put(reports)
 
 
 def run(
@@ -127,13 +134,75 @@ def run(
     quiz_slug: str | None,
     processes: int = PROCESSES,
 ):
-    """Runs each user's loop for ``seconds``: the quiz flow, or the ceiling page if no quiz.
+    """Runs each user's loop for ``seconds``: the quiz flow, or the ceiling page if no quiz."""
+    return _summary(run_phases(base, users, password, [(seconds, quiz_slug)], processes))
 
-    The users are spread over ``processes`` processes (threads within each). In a single
-    Python process the learners' own work between requests (reading a page for its keys,
-    building the next request) queues for one interpreter lock, which sixteen browsers do
-    not share: the load generator, not the server, then limits the quiz flow, which does
-    more of that work than the bare page (bench/README.md, 5 December 2026).
+
+def run_alternating(
+    base: str,
+    users: list[str],
+    password: str,
+    seconds: float,
+    quiz_slug: str,
+    slices: int,
+    processes: int = PROCESSES,
+) -> tuple[dict, dict]:
+    """The ceiling page and the quiz, ``seconds`` of each in all, taken in turns of
+    ``seconds / slices`` by the same logged-in learners: this machine's speed drifts by a
+    tenth or more over minutes, and in turns both are measured at the same speeds. Returns
+    the ceiling's result and the quiz's, each over all its turns, with every turn's
+    requests per second."""
+    turn = seconds / slices
+    phases = [phase for _ in range(slices) for phase in ((turn, None), (turn, quiz_slug))]
+    done = run_phases(base, users, password, phases, processes)
+    return _summary(done[0::2]), _summary(done[1::2])
+
+
+def _summary(turns: list[dict]) -> dict:
+    """One or more phases of the same kind as one result: requests over their time together
+    (and each turn's requests per second, if more than one)."""
+    seconds = sum(t["seconds"] for t in turns)
+    requests = sum(t["requests"] for t in turns)
+    result = {
+        "seconds": round(seconds, 1),
+        "requests": requests,
+        "requests_per_second": round(requests / seconds, 1),
+        "errors": sum(t["errors"] for t in turns),
+        "processes": turns[0]["processes"],
+    }
+    if len(turns) > 1:
+        result["turns_requests_per_second"] = [
+            round(t["requests"] / t["seconds"], 1) for t in turns
+        ]
+    if "quizzes" in turns[0]:
+        answers = sorted(a for t in turns for a in t["answer_seconds"])
+        quizzes = sum(t["quizzes"] for t in turns)
+        result.update(
+            {
+                "quizzes": quizzes,
+                "quizzes_per_second": round(quizzes / seconds, 2),
+                "answer_p50_ms": round(1000 * statistics.median(answers), 1) if answers else None,
+                "answer_p95_ms": round(1000 * percentile(answers, 95), 1) if answers else None,
+            }
+        )
+    return result
+
+
+def run_phases(
+    base: str,
+    users: list[str],
+    password: str,
+    phases: list[tuple[float, str | None]],
+    processes: int = PROCESSES,
+) -> list[dict]:
+    """Runs the phases in order, each user's loop for the phase's seconds: the quiz flow, or
+    the ceiling page if no quiz. One raw result per phase, for ``_summary``.
+
+    The users are spread over ``processes`` processes (threads within each), logged in once.
+    In a single Python process the learners' own work between requests (reading a page for
+    its keys, building the next request) queues for one interpreter lock, which sixteen
+    browsers do not share: the load generator, not the server, then limits the quiz flow,
+    which does more of that work than the bare page (bench/README.md, 5 December 2026).
     """
     processes = max(1, min(processes, len(users)))
     context = multiprocessing.get_context("fork")
@@ -142,40 +211,33 @@ def run(
     workers = [
         context.Process(
             target=_process,
-            args=(base, users[index::processes], password, seconds, quiz_slug, barrier, results),
+            args=(base, users[index::processes], password, phases, barrier, results),
         )
         for index in range(processes)
     ]
     for worker in workers:
         worker.start()
-    reports = [results.get(timeout=seconds + 300) for _ in workers]
+    total = sum(seconds for seconds, _ in phases)
+    reports = [results.get(timeout=total + 300) for _ in workers]
     for worker in workers:
         worker.join()
     failures = [report for report in reports if isinstance(report, str)]
     if failures:
         raise RuntimeError(f"A load process failed: {failures[0]}")
-    requests = sum(r[0] for r in reports)
-    errors = sum(r[1] for r in reports)
-    quizzes = sum(r[2] for r in reports)
-    answers = sorted(seconds for r in reports for seconds in r[3])
-    elapsed = max(r[4] for r in reports)
-    result = {
-        "seconds": round(elapsed, 1),
-        "requests": requests,
-        "requests_per_second": round(requests / elapsed, 1),
-        "errors": errors,
-        "processes": processes,
-    }
-    if quiz_slug:
-        result.update(
-            {
-                "quizzes": quizzes,
-                "quizzes_per_second": round(quizzes / elapsed, 2),
-                "answer_p50_ms": round(1000 * statistics.median(answers), 1) if answers else None,
-                "answer_p95_ms": round(1000 * percentile(answers, 95), 1) if answers else None,
-            }
-        )
-    return result
+    done = []
+    for index, (_, quiz_slug) in enumerate(phases):
+        phase = [report[index] for report in reports]
+        result = {
+            "seconds": max(r[4] for r in phase),
+            "requests": sum(r[0] for r in phase),
+            "errors": sum(r[1] for r in phase),
+            "processes": processes,
+        }
+        if quiz_slug:
+            result["quizzes"] = sum(r[2] for r in phase)
+            result["answer_seconds"] = [seconds for r in phase for seconds in r[3]]
+        done.append(result)
+    return done
 
 
 def percentile(ordered: list[float], p: float) -> float:

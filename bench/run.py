@@ -10,7 +10,8 @@ files, starts gunicorn (2 workers, loopback only), then:
   row, the item analysis of the busiest quiz (from the cache, and recalculated) and a
   learner's dashboard: median and 95th percentile of sequential requests, to the last byte;
 * runs 16 simulated learners taking a 10-question quiz again and again for 30 s, beside a bare
-  logged-in page served the same way (the ceiling), and counts the queries of one whole quiz;
+  logged-in page served the same way (the ceiling) for 30 s, in six turns of 5 s each, and
+  counts the queries of one whole quiz;
 * measures the CSV export's peak memory for one cohort and for every row.
 
 Prints a table and writes JSON to bench/results/ (not committed); bench/README.md records the
@@ -40,7 +41,7 @@ import redis  # noqa: E402
 from bench.client import Browser  # noqa: E402
 from bench.load import PROCESSES as load_processes  # noqa: E402
 from bench.load import percentile  # noqa: E402
-from bench.load import run as load_run  # noqa: E402
+from bench.load import run_alternating as load_alternating  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -133,22 +134,6 @@ def redis_answers(url: str) -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def ceiling_of(before: dict, after: dict) -> dict:
-    """The two halves of the ceiling run as one: requests over their time together."""
-    seconds = before["seconds"] + after["seconds"]
-    requests = before["requests"] + after["requests"]
-    return {
-        "seconds": round(seconds, 1),
-        "requests": requests,
-        "errors": before["errors"] + after["errors"],
-        "requests_per_second": round(requests / seconds, 1),
-        "halves_requests_per_second": [
-            before["requests_per_second"],
-            after["requests_per_second"],
-        ],
-    }
 
 
 def free_port() -> int:
@@ -290,6 +275,12 @@ def main() -> None:
         default=load_processes,
         help="processes the 16 simulated learners are spread over (threads within each)",
     )
+    parser.add_argument(
+        "--load-turns",
+        type=int,
+        default=6,
+        help="turns the load run's ceiling and quiz taking alternate in",
+    )
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-pages", action="store_true", help="only the load run")
     args = parser.parse_args()
@@ -318,17 +309,19 @@ def main() -> None:
                 print(f"[{backend}] timing pages on {server.base}", flush=True)
                 results["pages"] = pages(server.base, targets, args.requests)
             if not args.skip_load:
-                print(f"[{backend}] load run: ceiling, quiz taking, ceiling", flush=True)
-                learners, password = targets["load_learners"], targets["password"]
-                # The ceiling is measured on both sides of the quiz run, half as long each
-                # time, so a machine whose speed drifts compares like with like.
-                half, every = args.load_seconds / 2, args.load_processes
-                before = load_run(server.base, learners, password, half, None, every)
-                results["quiz taking"] = load_run(
-                    server.base, learners, password, args.load_seconds, targets["load_quiz"], every
+                print(f"[{backend}] load run: ceiling and quiz taking in turns", flush=True)
+                # The same logged-in learners request the ceiling page and take the quiz in
+                # turns (bench/load.py), so a machine whose speed drifts compares like with
+                # like.
+                results["ceiling"], results["quiz taking"] = load_alternating(
+                    server.base,
+                    targets["load_learners"],
+                    targets["password"],
+                    args.load_seconds,
+                    targets["load_quiz"],
+                    args.load_turns,
+                    args.load_processes,
                 )
-                after = load_run(server.base, learners, password, half, None, every)
-                results["ceiling"] = ceiling_of(before, after)
                 results["quiz taking"]["share_of_ceiling"] = round(
                     results["quiz taking"]["requests_per_second"]
                     / results["ceiling"]["requests_per_second"],
