@@ -126,18 +126,6 @@ def _process(base, users, password, phases, barrier, results) -> None:
     results.put(reports)
 
 
-def run(
-    base: str,
-    users: list[str],
-    password: str,
-    seconds: float,
-    quiz_slug: str | None,
-    processes: int = PROCESSES,
-):
-    """Runs each user's loop for ``seconds``: the quiz flow, or the ceiling page if no quiz."""
-    return _summary(run_phases(base, users, password, [(seconds, quiz_slug)], processes))
-
-
 def run_alternating(
     base: str,
     users: list[str],

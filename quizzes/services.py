@@ -801,7 +801,7 @@ _ANSWER_WRITE = """
 # On PostgreSQL the save is its own transaction, and the statement itself makes that
 # transaction's commit asynchronous (evaluated with the row it writes): one prepared
 # statement and one round trip.
-_ANSWER_WRITE_ASYNC = _ANSWER_WRITE.rstrip() + f" AND {statements.DRAFT_COMMIT} = 'off'\n"
+_ANSWER_WRITE_ASYNC = statements.draft_update(_ANSWER_WRITE)
 
 
 # The answers of single-choice and true/false questions, most of a quiz's saves, are checked
@@ -834,10 +834,7 @@ _CHOICE_SAVE_SQLITE = _CHOICE_SAVE.format(
     response_differs="response IS NOT %s",
 )
 _CHOICE_SAVES = {  # vendor: (the statement, the same making its own commit asynchronous)
-    "postgresql": (
-        _CHOICE_SAVE_POSTGRESQL,
-        _CHOICE_SAVE_POSTGRESQL.rstrip() + f" AND {statements.DRAFT_COMMIT} = 'off'\n",
-    ),
+    "postgresql": (_CHOICE_SAVE_POSTGRESQL, statements.draft_update(_CHOICE_SAVE_POSTGRESQL)),
     "sqlite": (_CHOICE_SAVE_SQLITE, None),
 }
 

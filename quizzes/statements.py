@@ -133,13 +133,19 @@ def _new_maker(connection, model, columns: tuple[str, ...]):
 DRAFT_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
 
+def draft_update(sql: str) -> str:
+    """An UPDATE ending in its WHERE clause, made to set its own commit asynchronous when it
+    runs alone on PostgreSQL (``DRAFT_COMMIT``, evaluated with the row it writes)."""
+    return sql.rstrip() + f" AND {DRAFT_COMMIT} = 'off'\n"
+
+
 @contextmanager
 def draft_transaction(using: str = DEFAULT_DB_ALIAS):
     """An atomic block whose commit does not wait for the disk: for drafts only (a start, an
     answer save), which a crash of the database server may take back (``services``;
-    ``DRAFT_COMMIT`` for one statement alone). On PostgreSQL an asynchronous commit; on SQLite,
-    whose commits
-    all wait for the disk (``synchronous=FULL`` in the settings), ``NORMAL`` for this one.
+    ``DRAFT_COMMIT`` for one statement alone). On PostgreSQL an asynchronous commit; on
+    SQLite, whose commits all wait for the disk (``synchronous=FULL`` in the settings),
+    ``NORMAL`` for this one.
     Inside an outer transaction it is a plain atomic block: the outer one commits as it was
     going to.
     """
