@@ -809,30 +809,39 @@ _ANSWER_WRITE_ASYNC = statements.draft_update(_ANSWER_WRITE)
 # that type and not marked yet; the sequence the page was given; the key one of the question's
 # own in this attempt (a forged or copied key matches no row); an answer different from the one
 # saved. If any of them fails, nothing is written and the save takes the read and the write
-# above, which find out why (or return the unchanged answer's sequence).
-_CHOICE_SAVE = """
+# above, which find out why (or return the unchanged answer's sequence). On SQLite the same
+# answer is stored as the same text (Django's JSON encoding, every time), which the statement
+# compares.
+_CHOICE_SAVE_SQLITE = """
     UPDATE quizzes_attemptquestion SET response = %s, sequence = %s, answered_at = %s
     WHERE attempt_id = %s AND position = %s AND sequence = %s AND score IS NULL
-      AND {type} IN ('single', 'true_false') AND {key_is_its_own} AND {response_differs}
+      AND json_extract(snapshot, '$.type') IN ('single', 'true_false')
+      AND EXISTS (
+        SELECT 1 FROM json_each(snapshot, '$.items') WHERE json_extract(value, '$.key') = %s
+      )
+      AND response IS NOT %s
       AND EXISTS (
         SELECT 1 FROM quizzes_attempt a WHERE a.id = attempt_id AND a.user_id = %s
         AND a.state = %s AND (a.deadline IS NULL OR a.deadline > %s)
       )
 """
-_CHOICE_SAVE_POSTGRESQL = _CHOICE_SAVE.format(
-    type="snapshot ->> 'type'",
-    key_is_its_own="snapshot -> 'items' @> jsonb_build_array(jsonb_build_object('key', %s::text))",
-    response_differs="response IS DISTINCT FROM %s",
-)
-_CHOICE_SAVE_SQLITE = _CHOICE_SAVE.format(
-    type="json_extract(snapshot, '$.type')",
-    key_is_its_own=(
-        "EXISTS (SELECT 1 FROM json_each(snapshot, '$.items') "
-        "WHERE json_extract(value, '$.key') = %s)"
-    ),
-    # The same answer is stored as the same text: Django's JSON encoding, every time.
-    response_differs="response IS NOT %s",
-)
+# On PostgreSQL the answer is made from the key by the statement itself, and each value is one
+# parameter however often it is used (psycopg numbers a repeated name once): five values of
+# plain types, which psycopg sends as they are, where the SQLite statement takes eleven with
+# two JSON documents among them. The parameters of a save were a third of its cost in Python.
+_CHOICE_SAVE_POSTGRESQL = """
+    UPDATE quizzes_attemptquestion
+    SET response = jsonb_build_object('choice', %(choice)s::text),
+        sequence = %(sequence)s + 1, answered_at = %(now)s
+    WHERE attempt_id = %(attempt)s AND position = %(position)s AND sequence = %(sequence)s
+      AND score IS NULL AND snapshot ->> 'type' IN ('single', 'true_false')
+      AND snapshot -> 'items' @> jsonb_build_array(jsonb_build_object('key', %(choice)s::text))
+      AND response IS DISTINCT FROM jsonb_build_object('choice', %(choice)s::text)
+      AND EXISTS (
+        SELECT 1 FROM quizzes_attempt a WHERE a.id = attempt_id AND a.user_id = %(user)s
+        AND a.state = 'in_progress' AND (a.deadline IS NULL OR a.deadline > %(now)s)
+      )
+"""
 _CHOICE_SAVES = {  # vendor: (the statement, the same making its own commit asynchronous)
     "postgresql": (_CHOICE_SAVE_POSTGRESQL, statements.draft_update(_CHOICE_SAVE_POSTGRESQL)),
     "sqlite": (_CHOICE_SAVE_SQLITE, None),
@@ -842,7 +851,17 @@ _CHOICE_SAVES = {  # vendor: (the statement, the same making its own commit asyn
 def _choice_save(attempt_id, user_id: int, position: int, choice: str, sequence: int, now) -> bool:
     """Saves ``choice`` as the answer to a single-choice or true/false question in one
     statement if every rule allows it; False, with nothing written, otherwise."""
-    if connection.vendor not in _CHOICE_SAVES:
+    if connection.vendor == "postgresql":
+        params = {
+            "choice": choice,
+            "sequence": sequence,
+            "now": now,
+            "attempt": Attempt._meta.pk.get_db_prep_value(attempt_id, connection),
+            "position": position,
+            "user": user_id,
+        }
+        return _draft_write(*_CHOICE_SAVES["postgresql"], params)
+    if connection.vendor != "sqlite":
         return False
     field = AttemptQuestion._meta.get_field
     response = field("response").get_db_prep_save({"choice": choice}, connection)
@@ -859,7 +878,7 @@ def _choice_save(attempt_id, user_id: int, position: int, choice: str, sequence:
         Attempt.State.IN_PROGRESS.value,
         Attempt._meta.get_field("deadline").get_db_prep_value(now, connection),
     ]
-    return _draft_write(*_CHOICE_SAVES[connection.vendor], params)
+    return _draft_write(*_CHOICE_SAVES["sqlite"], params)
 
 
 @dataclass(frozen=True)
@@ -906,7 +925,7 @@ def _answer_write(aq_id: int, response: dict | None, sequence: int, now) -> bool
     return _draft_write(_ANSWER_WRITE, _ANSWER_WRITE_ASYNC, params)
 
 
-def _draft_write(sql: str, sql_async: str | None, params: list) -> bool:
+def _draft_write(sql: str, sql_async: str | None, params: list | dict) -> bool:
     """Runs an answer's UPDATE as a draft; True if it wrote its row. ``sql_async``: the same
     statement making its own commit asynchronous, for PostgreSQL."""
     if connection.in_atomic_block:

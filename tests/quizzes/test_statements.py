@@ -31,7 +31,7 @@ def prepared() -> list[str]:
 def flat(sql: str) -> str:
     """A statement as written or as prepared (psycopg numbers the parameters $1, $2...), with
     its parameters unnumbered and its whitespace collapsed."""
-    return " ".join(re.sub(r"\$\d+", "$", sql.replace("%s", "$")).split())
+    return " ".join(re.sub(r"\$\d+|%s|%\(\w+\)s", "$", sql).split())
 
 
 def save_each_answer(client, attempt) -> None:
