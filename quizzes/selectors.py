@@ -171,6 +171,11 @@ def feedback_allowed(attempt: Attempt) -> bool:
 _QUIZ_BY_SLUG = "SELECT * FROM quizzes_quiz WHERE slug = %s"
 _ATTEMPT_OF_USER = "SELECT * FROM quizzes_attempt WHERE id = %s AND user_id = %s"
 _ATTEMPT_QUESTIONS = "SELECT * FROM quizzes_attemptquestion WHERE attempt_id = %s ORDER BY position"
+# The same rows, read only if the attempt is the user's: sent beside the attempt's own read.
+_USERS_ATTEMPT_QUESTIONS = """
+    SELECT aq.* FROM quizzes_attemptquestion aq JOIN quizzes_attempt a ON a.id = aq.attempt_id
+    WHERE aq.attempt_id = %s AND a.user_id = %s ORDER BY aq.position
+"""
 
 
 def quiz_by_slug(slug: str) -> Quiz | None:
@@ -181,6 +186,23 @@ def attempt_of(attempt_id, user) -> Attempt | None:
     """The user's own attempt ``attempt_id``, or None: nobody reads another learner's."""
     pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
     return next(iter(statements.rows(Attempt, _ATTEMPT_OF_USER, [pk, user.pk])), None)
+
+
+def attempt_with_questions(attempt_id, user) -> tuple[Attempt, list[AttemptQuestion]] | None:
+    """The user's own attempt and its questions in order, or None: ``attempt_of()`` and
+    ``attempt_questions()`` in one round trip to the server where it can (the attempt's page
+    and its result page read both on every request)."""
+    pk = Attempt._meta.pk.get_db_prep_value(attempt_id, connection)
+    attempts, questions = statements.rows_together(
+        (Attempt, _ATTEMPT_OF_USER, [pk, user.pk]),
+        (AttemptQuestion, _USERS_ATTEMPT_QUESTIONS, [pk, user.pk]),
+    )
+    if not attempts:
+        return None
+    attempt = attempts[0]
+    for aq in questions:
+        aq.attempt = attempt
+    return attempt, questions
 
 
 def attempt_questions(attempt: Attempt, *, for_update: bool = False) -> list[AttemptQuestion]:

@@ -83,6 +83,35 @@ def rows(model, sql: str, params) -> list:
     return [make(row) for row in found]
 
 
+def rows_together(*reads: tuple) -> list[list]:
+    """The rows of several reads, each ``(model, sql, params)`` as ``rows()`` takes it, in one
+    round trip to the server where that can be done: on PostgreSQL with statements bound on
+    the server, they are sent together in psycopg's pipeline mode, each still prepared once
+    and logged as a query of its own. Elsewhere they run one after another. The reads must
+    not depend on each other's results."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or len(reads) < 2:
+        return [rows(*read) for read in reads]
+    connection.ensure_connection()
+    driver = connection.connection
+    if driver.prepare_threshold is None:  # client-side binding: no pipeline
+        return [rows(*read) for read in reads]
+    adapt = connection.ops.adapt_unknown_value
+    cursors = [cursor() for _ in reads]
+    try:
+        with connection.wrap_database_errors, driver.pipeline():
+            for c, (_, sql, params) in zip(cursors, reads, strict=True):
+                c.execute(sql, [adapt(value) for value in params])
+        found = []
+        for c, (model, _, _) in zip(cursors, reads, strict=True):
+            make = _maker(connection, model, tuple(column[0] for column in c.description))
+            found.append([make(row) for row in c.fetchall()])
+        return found
+    finally:
+        for c in cursors:
+            c.close()
+
+
 _MAKERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection: {key: maker}
 
 

@@ -18,6 +18,7 @@ from .models import Attempt, AttemptQuestion
 from .selectors import (
     attempt_of,
     attempt_questions,
+    attempt_with_questions,
     feedback_allowed,
     public_question,
     quiz_by_slug,
@@ -34,6 +35,17 @@ def _get_attempt_for(request, attempt_id) -> Attempt:
     if attempt is None:
         raise Http404("No such attempt.")
     return attempt
+
+
+def _get_attempt_and_questions(request, attempt_id) -> tuple[Attempt, list[AttemptQuestion]]:
+    """The learner's own attempt and its questions, read together, or 404."""
+    try:
+        found = attempt_with_questions(attempt_id, request.user)
+    except (ValidationError, ValueError) as exc:
+        raise Http404("No such attempt.") from exc
+    if found is None:
+        raise Http404("No such attempt.")
+    return found
 
 
 def _safe_next(request) -> str:
@@ -120,12 +132,11 @@ def _render_attempt(request, attempt, questions, *, raws=None, errors=None, prob
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt_page(request, attempt_id):
-    attempt = _get_attempt_for(request, attempt_id)
+    attempt, questions = _get_attempt_and_questions(request, attempt_id)
     if services.attempt_expire_if_due(attempt):
         if request.method == "POST":
             messages.warning(request, services.TIME_IS_UP + " Your saved answers were submitted.")
         return redirect("quizzes:result", attempt.pk)
-    questions = attempt_questions(attempt)
     if request.method == "GET":
         return _render_attempt(request, attempt, questions)
     return _attempt_post(request, attempt, questions)
@@ -217,11 +228,14 @@ def attempt_submit(request, attempt_id):
 @never_cache
 @login_required
 def attempt_result(request, attempt_id):
-    attempt = _get_attempt_for(request, attempt_id)
+    attempt, questions = _get_attempt_and_questions(request, attempt_id)
+    was_open = attempt.is_open
     if services.attempt_expire_if_due(attempt) is False:
         return redirect("quizzes:attempt", attempt.pk)
+    if was_open:  # marked just now, as its time ran out: read the questions as marked
+        questions = attempt_questions(attempt)
     show = feedback_allowed(attempt)
-    review = [review_question(aq, show_answers=show) for aq in attempt_questions(attempt)]
+    review = [review_question(aq, show_answers=show) for aq in questions]
     missed = set(attempt.critical_missed)
     context = {
         "attempt": attempt,

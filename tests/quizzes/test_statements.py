@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from quizzes import services, statements
+from quizzes import selectors, services, statements
 from quizzes.models import Attempt, AttemptQuestion
 from quizzes.selectors import attempt_of
 from quizzes.services import attempt_start
@@ -150,6 +150,46 @@ def test_another_learner_gets_nothing_through_a_prepared_read(learner, other_lea
     assert attempt_of(theirs.pk, learner) is None  # the same statement, other parameters
     assert attempt_of(mine.pk, other_learner) is None
     assert attempt_of(theirs.pk, other_learner) == theirs
+
+
+def test_an_attempt_and_its_questions_are_read_together_and_only_by_their_learner(
+    learner, other_learner, django_assert_num_queries, monkeypatch
+):
+    quiz = factories.quiz_with_questions(3)
+    mine = attempt_start(quiz=quiz, user=learner)
+    theirs = attempt_start(quiz=quiz, user=other_learner)
+    connection.ensure_connection()
+    pipelines = []
+    if connection.vendor == "postgresql":
+        # Count what goes to the server together: each pipeline, with its statements.
+        driver = connection.connection
+        open_pipeline = driver.pipeline
+
+        @contextmanager
+        def counted():
+            pipelines.append(len(connection.queries_log))
+            with open_pipeline() as pipeline:
+                yield pipeline
+            pipelines[-1] = len(connection.queries_log) - pipelines[-1]
+
+        monkeypatch.setattr(driver, "pipeline", counted)
+
+    with django_assert_num_queries(2):  # two statements, each counted as a query
+        attempt, questions = selectors.attempt_with_questions(mine.pk, learner)
+    assert attempt == mine
+    assert [(aq.pk, aq.position) for aq in questions] == list(
+        mine.questions.order_by("position").values_list("pk", "position")
+    )
+    assert all(aq.attempt is attempt for aq in questions)
+    assert selectors.attempt_with_questions(theirs.pk, learner) is None
+    assert selectors.attempt_with_questions(mine.pk, other_learner) is None
+    # The questions' own statement reads nothing of another learner's attempt either.
+    theirs_pk = Attempt._meta.pk.get_db_prep_value(theirs.pk, connection)
+    read = selectors._USERS_ATTEMPT_QUESTIONS
+    assert statements.rows(AttemptQuestion, read, [theirs_pk, learner.pk]) == []
+    if connection.vendor == "postgresql":
+        # One round trip for each of the three reads; the first, logged, held both statements.
+        assert len(pipelines) == 3 and pipelines[0] == 2
 
 
 def test_a_start_reads_the_latest_graded_attempt_from_the_index_without_sorting(learner):

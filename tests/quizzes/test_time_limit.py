@@ -159,6 +159,9 @@ def test_coming_back_late_finds_the_attempt_marked_as_at_its_deadline(learner_cl
         response = learner_client.get(reverse(page, args=[timed.pk]), follow=True)
     assert response.redirect_chain in ([], [(reverse("quizzes:result", args=[timed.pk]), 302)])
     assert "Time ran out" in response.text
+    # The review shows the questions as marked at that moment, the saved answer right.
+    assert response.text.count('class="mark mark-ok">Correct</span>') == 1
+    assert response.text.count('class="mark mark-bad">Incorrect</span>') == 3
     timed.refresh_from_db()
     assert (timed.state, timed.submitted_at) == (Attempt.State.EXPIRED, DEADLINE)
 
