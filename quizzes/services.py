@@ -307,25 +307,34 @@ def _drawn_questions(chosen: list[tuple[int, int, str]]) -> list[Question]:
     return [found[pk] for pk, _, _ in chosen]
 
 
-# A start's reads of the draw, written out (as the quiz's other hot reads are, in
-# selectors.py): the rules in order, then each rule's candidates with their version and key,
-# the same rows as _rule_questions(rule).order_by("key", "pk").
-_DRAW_RULES = "SELECT * FROM quizzes_drawrule WHERE quiz_id = %s ORDER BY position, id"
-_CANDIDATES = "SELECT id, version, key FROM quizzes_question WHERE bank_id = %s AND active = %s"
-_CANDIDATES_TAGGED = " AND id IN (SELECT question_id FROM quizzes_question_tags WHERE tag_id = %s)"
+# A start's read of the draw, written out (as the quiz's other hot reads are, in
+# selectors.py): one statement for every rule, in order, each with its candidates, the same
+# rows as _rule_questions(rule).order_by("key", "pk") (a rule that matches none comes once,
+# with no question).
+_DRAW = """
+    SELECT r.id, r.count, q.id, q.version, q.key
+    FROM quizzes_drawrule r
+    LEFT JOIN quizzes_question q ON q.bank_id = r.bank_id AND q.active = %s
+      AND (r.tag_id IS NULL OR q.id IN (
+        SELECT t.question_id FROM quizzes_question_tags t WHERE t.tag_id = r.tag_id
+      ))
+      AND (r.critical = 'any' OR q.critical = (r.critical = 'only'))
+    WHERE r.quiz_id = %s
+    ORDER BY r.position, r.id, q.key, q.id
+"""
 
 
-def _draw_candidates(rule: DrawRule) -> list[tuple[int, int, str]]:
-    sql, params = _CANDIDATES, [rule.bank_id, True]
-    if rule.tag_id:
-        sql += _CANDIDATES_TAGGED
-        params.append(rule.tag_id)
-    if rule.critical != DrawRule.Critical.ANY:
-        sql += " AND critical = %s"
-        params.append(rule.critical == DrawRule.Critical.ONLY)
+def _draw_rules(quiz: Quiz) -> list[tuple[int | None, list[tuple[int, int, str]]]]:
+    """The quiz's rules in order, each as (its count, its candidates: id, version, key)."""
     with statements.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY key, id", params)
-        return cursor.fetchall()
+        cursor.execute(_DRAW, [True, quiz.pk])
+        found = cursor.fetchall()
+    rules: dict[int, tuple[int | None, list]] = {}
+    for rule_id, count, *question in found:
+        candidates = rules.setdefault(rule_id, (count, []))[1]
+        if question[0] is not None:
+            candidates.append(tuple(question))
+    return list(rules.values())
 
 
 def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
@@ -339,23 +348,22 @@ def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """
     chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    rules = statements.rows(DrawRule, _DRAW_RULES, [quiz.pk])
-    for index, rule in enumerate(rules, start=1):
-        candidates = [row for row in _draw_candidates(rule) if row[0] not in taken]
-        if rule.count is not None:
-            if rule.count > len(candidates):
+    for index, (count, found) in enumerate(_draw_rules(quiz), start=1):
+        candidates = [row for row in found if row[0] not in taken]
+        if count is not None:
+            if count > len(candidates):
                 logger.warning(
                     "Quiz %s: draw rule %s wants %s questions, %s available",
                     quiz.slug,
                     index,
-                    rule.count,
+                    count,
                     len(candidates),
                 )
                 raise AttemptRefused(
                     "This quiz cannot be started: it asks for more questions than its question "
                     "banks now hold. Please tell your educator."
                 )
-            picked = set(rng.sample([row[0] for row in candidates], rule.count))
+            picked = set(rng.sample([row[0] for row in candidates], count))
             candidates = [row for row in candidates if row[0] in picked]
         chosen.extend(candidates)
         taken.update(row[0] for row in candidates)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from quizzes.models import Attempt, DrawRule, Question, Tag
 from quizzes.services import (
     AttemptRefused,
-    _draw_candidates,
+    _draw_rules,
     _rule_questions,
     attempt_start,
     attempt_submit,
@@ -164,7 +164,7 @@ def test_the_draw_check_names_the_rule_its_count_and_what_matches(db):
 @pytest.mark.parametrize("critical", list(DrawRule.Critical))
 @pytest.mark.parametrize("tagged", [False, True])
 def test_a_draw_reads_the_same_candidates_as_the_rule_filter(critical, tagged):
-    """A start reads each rule's candidates with a statement written out for speed: the same
+    """A start reads the rules' candidates with a statement written out for speed: the same
     questions, in the same order, as the rule's queryset (which the draw check uses)."""
     tag = factories.TagFactory()
     other_tag = factories.TagFactory()
@@ -190,5 +190,26 @@ def test_a_draw_reads_the_same_candidates_as_the_rule_filter(critical, tagged):
 
     expected = list(_rule_questions(rule).order_by("key", "pk").values_list("pk", "version", "key"))
 
-    assert [tuple(row) for row in _draw_candidates(rule)] == expected
+    assert _draw_rules(quiz) == [(1, expected)]
     assert expected  # every combination matches something
+
+
+def test_one_read_gives_every_rule_in_order_with_its_own_candidates(django_assert_num_queries):
+    bank, other_bank, empty_bank = (factories.BankFactory() for _ in range(3))
+    tag = factories.TagFactory()
+    first = [factories.QuestionFactory(bank=bank, key=f"a-{i}", tags=[tag]) for i in range(3)]
+    second = [factories.QuestionFactory(bank=other_bank, key=f"b-{i}") for i in range(2)]
+    factories.QuestionFactory(bank=bank, key="a-untagged")
+    quiz = factories.QuizFactory()
+    # Made out of order: the read follows position, then the rule's id.
+    DrawRule.objects.create(quiz=quiz, bank=other_bank, count=None, position=2)
+    DrawRule.objects.create(quiz=quiz, bank=empty_bank, count=1, position=1)
+    DrawRule.objects.create(quiz=quiz, bank=bank, tag=tag, count=2, position=1)
+    DrawRule.objects.create(quiz=factories.QuizFactory(), bank=bank, count=1)  # another quiz
+
+    def rows(questions):
+        return [(q.pk, q.version, q.key) for q in questions]
+
+    with django_assert_num_queries(1):
+        rules = _draw_rules(quiz)
+    assert rules == [(1, []), (2, rows(first)), (None, rows(second))]

@@ -91,7 +91,7 @@ def test_a_question_drawn_before_costs_no_query_for_its_content(
 ):
     quiz = factories.quiz_with_questions(3)
     first = attempt_start(quiz=quiz, user=learner)
-    with django_assert_num_queries(7) as captured:  # two fewer: no questions, no choices
+    with django_assert_num_queries(6) as captured:  # two fewer: no questions, no choices
         second = attempt_start(quiz=quiz, user=other_learner)
     tables = " ".join(q["sql"] for q in captured.captured_queries)
     assert "quizzes_choice" not in tables
