@@ -324,11 +324,19 @@ _DRAW = """
 """
 
 
-def _draw_rules(quiz: Quiz) -> list[tuple[int | None, list[tuple[int, int, str]]]]:
-    """The quiz's rules in order, each as (its count, its candidates: id, version, key)."""
-    with statements.cursor() as cursor:
-        cursor.execute(_DRAW, [True, quiz.pk])
-        found = cursor.fetchall()
+DrawnRules = list[tuple[int | None, list[tuple[int, int, str]]]]
+
+
+def _draw_read(quiz: Quiz) -> tuple:
+    """The read of the quiz's rules, as ``statements.rows()`` takes it."""
+    return (None, _DRAW, [True, quiz.pk])
+
+
+def _draw_rules(quiz: Quiz, found: list | None = None) -> DrawnRules:
+    """The quiz's rules in order, each as (its count, its candidates: id, version, key);
+    ``found``: the rows of ``_draw_read(quiz)`` if they were read already."""
+    if found is None:
+        found = statements.rows(*_draw_read(quiz))
     rules: dict[int, tuple[int | None, list]] = {}
     for rule_id, count, *question in found:
         candidates = rules.setdefault(rule_id, (count, []))[1]
@@ -337,18 +345,19 @@ def _draw_rules(quiz: Quiz) -> list[tuple[int | None, list[tuple[int, int, str]]
     return list(rules.values())
 
 
-def quiz_draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+def quiz_draw(quiz: Quiz, rng: random.Random, rules: DrawnRules | None = None) -> list[Question]:
     """Draws the quiz's questions by its rules: each rule takes from what earlier rules left.
 
     Without shuffling, questions keep the order of the rules and, within a rule, of the bank.
     A rule that cannot draw its count refuses the attempt: a smaller exam than the one the
     educator built would be weaker evidence, so it is never given silently. The questions
     come with their choices (``drawn_choices``), which must not be changed: they may be
-    this process's copies, shared with other draws.
+    this process's copies, shared with other draws. ``rules``: the quiz's rules as
+    ``_draw_rules()`` gives them, if they were read already.
     """
     chosen: list[tuple[int, int, str]] = []
     taken: set[int] = set()
-    for index, (count, found) in enumerate(_draw_rules(quiz), start=1):
+    for index, (count, found) in enumerate(_draw_rules(quiz) if rules is None else rules, start=1):
         candidates = [row for row in found if row[0] not in taken]
         if count is not None:
             if count > len(candidates):
@@ -480,11 +489,16 @@ def attempt_start(
     The partial unique constraint ``one_attempt_in_progress`` makes parallel starts safe: the
     loser of the race gets the winner's attempt, so the attempt limit holds.
     """
-    last_number = None
+    last_number = rules = None
     if mode == Attempt.Mode.GRADED and not quiz.limits_attempts:
         # One read answers both questions: an attempt in progress is the latest one, and
-        # with nothing to count, the next attempt only needs the latest number.
-        latest = next(iter(statements.rows(Attempt, _LATEST_GRADED, [user.pk, quiz.pk])), None)
+        # with nothing to count, the next attempt only needs the latest number. The draw's
+        # read goes with it, in the same round trip where the database allows.
+        found, drawn = statements.rows_together(
+            (Attempt, _LATEST_GRADED, [user.pk, quiz.pk]), _draw_read(quiz)
+        )
+        rules = _draw_rules(quiz, drawn)
+        latest = next(iter(found), None)
         existing = latest if latest is not None and latest.is_open else None
         last_number = latest.number if latest is not None else 0
     else:
@@ -504,7 +518,7 @@ def attempt_start(
         questions = _missed_questions(practice_of)
         rng.shuffle(questions)
     else:
-        questions = quiz_draw(quiz, rng)
+        questions = quiz_draw(quiz, rng, rules)
     if not questions:
         raise AttemptRefused("This quiz has no questions yet.")
     deadline = attempt_deadline(quiz, now) if mode == Attempt.Mode.GRADED else None

@@ -71,15 +71,22 @@ def rows(model, sql: str, params) -> list:
     ``Manager.raw()`` made the same instances, and for every statement it ran worked out
     anew which column is which field and how each is converted: for these short reads of a
     row or ten, about a third of their time. Here that is worked out once per connection,
-    model and list of columns (``_maker``).
+    model and list of columns (``_maker``). With ``model`` None, the rows as the driver
+    gives them (tuples).
     """
     connection = connections[DEFAULT_DB_ALIAS]
     adapt = connection.ops.adapt_unknown_value
     with cursor() as c:
         c.execute(sql, [adapt(value) for value in params])
-        columns = tuple(column[0] for column in c.description)
-        found = c.fetchall()
-    make = _maker(connection, model, columns)
+        return _made(connection, model, c)
+
+
+def _made(connection, model, c) -> list:
+    """The rows a cursor has read, as ``rows()`` gives them."""
+    found = c.fetchall()
+    if model is None:
+        return found
+    make = _maker(connection, model, tuple(column[0] for column in c.description))
     return [make(row) for row in found]
 
 
@@ -102,11 +109,8 @@ def rows_together(*reads: tuple) -> list[list]:
         with connection.wrap_database_errors, driver.pipeline():
             for c, (_, sql, params) in zip(cursors, reads, strict=True):
                 c.execute(sql, [adapt(value) for value in params])
-        found = []
-        for c, (model, _, _) in zip(cursors, reads, strict=True):
-            make = _maker(connection, model, tuple(column[0] for column in c.description))
-            found.append([make(row) for row in c.fetchall()])
-        return found
+        models = [read[0] for read in reads]
+        return [_made(connection, model, c) for c, model in zip(cursors, models, strict=True)]
     finally:
         for c in cursors:
             c.close()

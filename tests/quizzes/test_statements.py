@@ -152,27 +152,34 @@ def test_another_learner_gets_nothing_through_a_prepared_read(learner, other_lea
     assert attempt_of(theirs.pk, other_learner) == theirs
 
 
-def test_an_attempt_and_its_questions_are_read_together_and_only_by_their_learner(
-    learner, other_learner, django_assert_num_queries, monkeypatch
-):
-    quiz = factories.quiz_with_questions(3)
-    mine = attempt_start(quiz=quiz, user=learner)
-    theirs = attempt_start(quiz=quiz, user=other_learner)
+@pytest.fixture
+def pipelines(monkeypatch):
+    """On PostgreSQL, what goes to the server together: one entry per pipeline, the number
+    of statements logged in it (queries are logged under django_assert_num_queries)."""
+    sent: list[int] = []
     connection.ensure_connection()
-    pipelines = []
     if connection.vendor == "postgresql":
-        # Count what goes to the server together: each pipeline, with its statements.
         driver = connection.connection
         open_pipeline = driver.pipeline
 
         @contextmanager
         def counted():
-            pipelines.append(len(connection.queries_log))
+            before = len(connection.queries_log)
             with open_pipeline() as pipeline:
                 yield pipeline
-            pipelines[-1] = len(connection.queries_log) - pipelines[-1]
+            sent.append(len(connection.queries_log) - before)
 
         monkeypatch.setattr(driver, "pipeline", counted)
+    return sent
+
+
+def test_an_attempt_and_its_questions_are_read_together_and_only_by_their_learner(
+    learner, other_learner, django_assert_num_queries, pipelines
+):
+    quiz = factories.quiz_with_questions(3)
+    mine = attempt_start(quiz=quiz, user=learner)
+    theirs = attempt_start(quiz=quiz, user=other_learner)
+    pipelines.clear()
 
     with django_assert_num_queries(2):  # two statements, each counted as a query
         attempt, questions = selectors.attempt_with_questions(mine.pk, learner)
@@ -190,6 +197,22 @@ def test_an_attempt_and_its_questions_are_read_together_and_only_by_their_learne
     if connection.vendor == "postgresql":
         # One round trip for each of the three reads; the first, logged, held both statements.
         assert len(pipelines) == 3 and pipelines[0] == 2
+
+
+def test_a_start_reads_the_latest_attempt_and_the_draw_together(
+    learner, django_assert_num_queries, pipelines
+):
+    quiz = factories.quiz_with_questions(3)
+    services.attempt_submit(attempt=attempt_start(quiz=quiz, user=learner))
+    pipelines.clear()
+
+    # The two reads, then the write: in a test's transaction a savepoint around two INSERTs.
+    with django_assert_num_queries(6):
+        second = attempt_start(quiz=quiz, user=learner)
+    assert second.number == 2 and second.questions.count() == 3
+    assert attempt_start(quiz=quiz, user=learner) == second  # in progress: the same one
+    if connection.vendor == "postgresql":
+        assert pipelines[0] == 2 and len(pipelines) == 2
 
 
 def test_a_start_reads_the_latest_graded_attempt_from_the_index_without_sorting(learner):
