@@ -15,10 +15,11 @@ text, never the answers) before submission, ``review_question`` after it.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django import template
-from django.template.defaultfilters import floatformat, pluralize
+from django.template.defaultfilters import pluralize
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,6 +28,21 @@ register = template.Library()
 
 def _e(value) -> str:
     return escape(str(value))
+
+
+_HUNDREDTHS = Decimal("0.01")
+
+
+def _score(value) -> str:
+    """A question's score as ``floatformat:-2`` shows it in English: a whole number without
+    decimals, any other to two places, rounded half up. A tenth of the time: floatformat
+    goes through the locale's number formatting for every card."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return str(value.quantize(_HUNDREDTHS, ROUND_HALF_UP))
 
 
 def _image(item: dict, css: str = "img-fluid d-block choice-image") -> str:
@@ -166,7 +182,7 @@ def review_body(q: dict) -> str:
         verdict, css = "Partly correct", "mark-bad"
     else:
         verdict, css = "Incorrect", "mark-bad"
-    score = floatformat(q["score"], -2)
+    score = _score(q["score"])
     parts = [
         f'<p class="mb-2"><span class="mark {css}">{verdict}</span>\n'
         f'  <span class="small text-body-secondary">({score} of {_e(q["points"])} '

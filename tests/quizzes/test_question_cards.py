@@ -3,11 +3,15 @@ author typed still reaches the page escaped, on the attempt page and on the resu
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from quizzes.models import Choice, Question
 from quizzes.services import attempt_answer, attempt_start, attempt_submit
+from quizzes.templatetags.question_cards import _score
 from tests import factories
 from tests.quizzes.answers import right_answer
 
@@ -68,3 +72,28 @@ def test_a_saved_answer_and_its_sequence_are_shown_in_the_card(client, learner):
     assert f'value="{answer["choice"]}" checked>' in page
     assert '<input type="hidden" name="seq1" value="1">' in page
     assert "(1 point) Choose one answer." in page
+
+
+@pytest.mark.parametrize(
+    "score",
+    [
+        "0",
+        "1",
+        "1.000",
+        "0.5",
+        "0.500",
+        "0.333",
+        "0.667",
+        "0.125",
+        "0.005",
+        "1.005",
+        "2.675",
+        "12.345",
+        "100",
+        "0.001",
+        None,
+    ],
+)
+def test_a_reviewed_score_reads_as_django_would_format_it(score):
+    value = None if score is None else Decimal(score)
+    assert _score(value) == floatformat(value, -2)
