@@ -12,6 +12,10 @@ settings; ``DATABASE_PREPARED_STATEMENTS=0`` turns it off, for a pooler that can
 Everything else about the cursor is Django's: health check, time zone, query logging and error
 wrapping. On SQLite, which keeps no plans between statements either way, both are Django's own.
 
+``rows_together()`` sends reads that do not depend on each other (a quiz page's attempt and
+its questions; a start's latest attempt and its draw) in one round trip, in psycopg's pipeline
+mode: each still prepared, and logged as a query of its own.
+
 ``draft_transaction()`` is the quiz's other economy: the commit of a draft (a start, an answer
 save) does not wait for the disk, where every other commit does; ``durable_transaction()``
 lets SQLite's write lock go before a submission waits for the disk.

@@ -88,8 +88,9 @@ def test_with_prepared_statements_off_nothing_is_prepared_and_answers_still_save
 @pytest.mark.django_db(transaction=True)
 def test_with_prepared_statements_off_a_whole_quiz_runs_outside_a_transaction(monkeypatch):
     """Behind a pooler that cannot keep prepared statements, as in production (no test
-    transaction around it): the start, each save and the submission bind on the client, and
-    the attempt, its answers and its grades are all written."""
+    transaction around it): the start, the pages' reads, each save and the submission bind
+    on the client, one statement at a time, and the attempt, its answers and its grades are
+    all written and shown."""
     learner = factories.UserFactory()
     client = Client()
     client.force_login(learner)
@@ -99,8 +100,11 @@ def test_with_prepared_statements_off_a_whole_quiz_runs_outside_a_transaction(mo
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")
     attempt = attempt_start(quiz=factories.quiz_with_questions(3), user=learner)
+    assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 200
     save_each_answer(client, attempt)
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
+    result = client.get(reverse("quizzes:result", args=[attempt.pk]))
+    assert result.text.count('class="mark mark-ok">Correct</span>') == 3
 
     attempt.refresh_from_db()
     assert attempt.state == Attempt.State.SUBMITTED and attempt.percent == 100
