@@ -5,7 +5,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -196,6 +196,14 @@ def _one_choice(data, position: int) -> str:
     return values[0] if len(values) == 1 else ""
 
 
+def _saved(sequence: int) -> HttpResponse:
+    """A save's answer, ``{"saved": true, "sequence": N}``, as JsonResponse writes it: written
+    out, as ten of these go with every quiz (JsonResponse encodes through Django's encoder)."""
+    return HttpResponse(
+        b'{"saved": true, "sequence": %d}' % sequence, content_type="application/json"
+    )
+
+
 @require_POST
 @login_required
 def attempt_answer(request, attempt_id, position):
@@ -213,7 +221,7 @@ def attempt_answer(request, attempt_id, position):
         raise Http404("No such question.") from exc
     except services.AnswerRefused as refusal:
         return JsonResponse({"error": str(refusal)}, status=refusal.status)
-    return JsonResponse({"saved": True, "sequence": sequence})
+    return _saved(sequence)
 
 
 @require_POST

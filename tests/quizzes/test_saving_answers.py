@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import JsonResponse
 from django.urls import reverse
 
 from quizzes.models import Attempt, AttemptQuestion
@@ -33,6 +34,13 @@ def test_each_save_bumps_the_questions_sequence(learner_client, attempt):
     assert save(learner_client, attempt, 1, wrong_answer(aq.snapshot), 0).json()["sequence"] == 1
     assert save(learner_client, attempt, 1, right_answer(aq.snapshot), 1).json()["sequence"] == 2
     assert stored(attempt, 1).response == right_answer(aq.snapshot)
+
+
+def test_a_save_answers_json_as_django_writes_it(learner_client, attempt):
+    aq = stored(attempt, 1)
+    response = save(learner_client, attempt, 1, right_answer(aq.snapshot), 0)
+    assert response["Content-Type"] == "application/json"
+    assert response.content == JsonResponse({"saved": True, "sequence": 1}).content
 
 
 def test_saving_the_same_answer_again_changes_nothing(learner_client, attempt):
