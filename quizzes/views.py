@@ -26,26 +26,25 @@ from .selectors import (
 )
 
 
-def _get_attempt_for(request, attempt_id) -> Attempt:
-    """The learner's own attempt, or 404: nobody reaches another learner's attempt."""
+def _own(read, request, attempt_id):
+    """What ``read(attempt_id, user)`` finds of the learner's own attempt, or 404: nobody
+    reaches another learner's attempt, and a malformed id is no attempt either."""
     try:
-        attempt = attempt_of(attempt_id, request.user)
-    except (ValidationError, ValueError) as exc:
-        raise Http404("No such attempt.") from exc
-    if attempt is None:
-        raise Http404("No such attempt.")
-    return attempt
-
-
-def _get_attempt_and_questions(request, attempt_id) -> tuple[Attempt, list[AttemptQuestion]]:
-    """The learner's own attempt and its questions, read together, or 404."""
-    try:
-        found = attempt_with_questions(attempt_id, request.user)
+        found = read(attempt_id, request.user)
     except (ValidationError, ValueError) as exc:
         raise Http404("No such attempt.") from exc
     if found is None:
         raise Http404("No such attempt.")
     return found
+
+
+def _get_attempt_for(request, attempt_id) -> Attempt:
+    return _own(attempt_of, request, attempt_id)
+
+
+def _get_attempt_and_questions(request, attempt_id) -> tuple[Attempt, list[AttemptQuestion]]:
+    """The attempt and its questions, read together."""
+    return _own(attempt_with_questions, request, attempt_id)
 
 
 def _safe_next(request) -> str:
